@@ -36,7 +36,7 @@ def _catalog_source():
         "{",
     ]
     for accel in sorted(ACCEL_LIBS.keys()):
-        names = [b for b in sorted(BINARIES.keys()) if accel in BINARIES[b]]
+        names = [b for b in BINARIES.keys() if accel in BINARIES[b]]
         lines.append("    if (!strcmp(accel, %s)) {" % _c_string(accel))
         lines.append("        return %s;" % _c_string(" or ".join(names)))
         lines.append("    }")

@@ -20,18 +20,18 @@
 
 #include <glib.h>
 
-#define QEMU_REGISTRY_ATTR(section) \
-    __attribute__((used, retain, section(#section), aligned(sizeof(void *))))
+#define QEMU_REGISTRY_ATTR(sec) \
+    __attribute__((used, retain, section(#sec), aligned(sizeof(void *))))
 
 /* Declares the bounds of a section of descriptor pointers of TYPE. */
-#define QEMU_REGISTRY_DECLARE(section, type)                              \
-    extern const type *const __start_##section[] __attribute__((weak));   \
-    extern const type *const __stop_##section[] __attribute__((weak))
+#define QEMU_REGISTRY_DECLARE(sec, type)                                  \
+    extern const type *const __start_##sec[] __attribute__((weak));       \
+    extern const type *const __stop_##sec[] __attribute__((weak))
 
 /* Registers the descriptor DESC (a const object of TYPE) in SECTION. */
-#define QEMU_REGISTER(section, type, desc)                                \
-    static const type *const qemu_registry_##section##_##desc             \
-        QEMU_REGISTRY_ATTR(section) = &(desc)
+#define QEMU_REGISTER(sec, type, desc)                                    \
+    static const type *const qemu_registry_##sec##_##desc                 \
+        QEMU_REGISTRY_ATTR(sec) = &(desc)
 
 /*
  * Returns the entries between START and STOP sorted by name, as a

@@ -91,10 +91,10 @@ def _impl(ctx):
         name = "default_link_flags",
         enabled = True,
         flag_sets = [
+            _flags(_ALL_LINK, ["-static"], ["fully_static"]),
             _flags(_ALL_LINK, [
                 target,
                 "-fuse-ld=lld",
-                "-static",
                 "-no-canonical-prefixes",
                 "-Wl,--build-id=none",
                 "-Wl,-z,relro,-z,now",
@@ -116,7 +116,18 @@ def _impl(ctx):
         ],
     )
 
+    # AddressSanitizer needs a dynamic link; a target that wants it turns
+    # off fully_static and turns on asan.
+    asan = feature(
+        name = "asan",
+        flag_sets = [
+            _flags(_ALL_COMPILE + _ALL_LINK, ["-fsanitize=address", "-fno-omit-frame-pointer"]),
+        ],
+    )
+
     features = [
+        feature(name = "fully_static", enabled = True),
+        asan,
         feature(name = "dbg"),
         feature(name = "fastbuild"),
         feature(name = "opt"),
