@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Counts passed, failed and skipped test cases from Bazel build-event files.
 
-Each argument is a --build_event_json_file.  Test cases are read from the
+Each argument is a --build_event_json_file, or NAME=passed|failed for a
+check that ran outside Bazel.  Test cases are read from the
 JUnit XML each test wrote (googletest's, or Bazel's one-case default);
 a test target that failed without a failing case in its XML (crash,
 timeout) counts as one failure, and so does a test target that did not
@@ -41,6 +42,12 @@ def main(files):
     test_labels = set()
     ran = set()
     for f in files:
+        name, sep, outcome = f.partition("=")
+        if sep and outcome in ("passed", "failed"):
+            counts[outcome] += 1
+            if outcome == "failed":
+                notes.append("FAILED  %s" % name)
+            continue
         with open(f) as fh:
             events = [json.loads(line) for line in fh if line.strip()]
         for ev in events:
