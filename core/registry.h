@@ -35,9 +35,8 @@
 
 /*
  * Returns the entries between START and STOP sorted by name, as a
- * NULL-terminated array owned by the caller (g_free).  Duplicate names are
- * a build error of the caller's making and are reported by
- * registry_check_unique().
+ * NULL-terminated array owned by the caller (g_free); *COUNT gets their
+ * number when COUNT is not NULL.
  */
 const void **registry_sorted(const void *const *start,
                              const void *const *stop, size_t *count);
