@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "core/error.h"
 #include "core/machine.h"
 #include "core/main_loop.h"
 
@@ -66,16 +67,37 @@ void machine_request_shutdown(Machine *m, int status)
     }
 }
 
+/* On the main thread: the reboot machine_request_reset() scheduled. */
+static gboolean machine_reboot(gpointer opaque)
+{
+    Machine *m = opaque;
+    g_autoptr(GError) err = NULL;
+
+    if (main_loop_quitting()) {
+        return G_SOURCE_REMOVE;
+    }
+    vcpus_pause_all(m);
+    bql_lock();
+    if (m->mc && m->mc->reset && !m->mc->reset(m, &err)) {
+        error_report("reboot failed: %s", err->message);
+        machine_request_shutdown(m, 1);
+    }
+    bql_unlock();
+    g_atomic_int_set(&m->reset_pending, 0);
+    vcpus_resume_all(m);
+    return G_SOURCE_REMOVE;
+}
+
 void machine_request_reset(Machine *m)
 {
     if (m->cfg && m->cfg->no_reboot) {
         machine_request_shutdown(m, 0);
         return;
     }
-    /*
-     * Reboot is not implemented yet: a reset ends the run with status 0
-     * as with -no-reboot.  Doing it properly means pausing the vCPUs,
-     * calling m->mc->reset and resuming them.
-     */
-    machine_request_shutdown(m, 0);
+    if (!g_atomic_int_compare_and_exchange(&m->reset_pending, 0, 1)) {
+        return;
+    }
+    /* Park now, so that no vCPU runs on from a triple fault. */
+    vcpus_request_pause(m);
+    g_main_context_invoke(main_loop_context(), machine_reboot, m);
 }

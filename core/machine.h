@@ -80,6 +80,7 @@ struct Machine {
     const X86InterruptSource *intc;     /* userspace controllers, or NULL */
 
     void *board;                /* the machine type's private state */
+    int reset_pending;          /* a reboot is scheduled (atomic) */
 };
 
 typedef struct MachineClass {
@@ -87,7 +88,10 @@ typedef struct MachineClass {
     const char *description;
     /* Builds memory and devices and loads the boot images. */
     bool (*init)(Machine *m, GError **errp);
-    /* Puts the vCPUs in their reset/boot state (called after accel init). */
+    /*
+     * (Re)loads the boot images and puts the vCPUs in their boot state:
+     * at start and on every reboot, with the vCPUs parked.
+     */
     bool (*reset)(Machine *m, GError **errp);
 } MachineClass;
 
@@ -118,7 +122,12 @@ void machine_set_irq(Machine *m, unsigned gsi, bool level);
  * Safe from any thread.
  */
 void machine_request_shutdown(Machine *m, int status);
-/* Guest asked for a reset (i8042, triple fault): exit 0 with -no-reboot. */
+/*
+ * Guest asked for a reset (i8042, triple fault): exit 0 with -no-reboot,
+ * else reboot: every vCPU parks, the main thread calls the machine's reset
+ * and resumes them.  Safe from any thread; repeated requests while one is
+ * pending are one reboot.
+ */
 void machine_request_reset(Machine *m);
 
 #endif

@@ -137,11 +137,16 @@ static gpointer vcpu_thread(gpointer opaque)
             break;
         case VCPU_RUN_SHUTDOWN:
         default:
-            /* Normally requested already; if not, treat it as a reset. */
-            if (!main_loop_quitting()) {
+            /*
+             * A shutdown ends the thread.  Otherwise it is a reset (normally
+             * requested already; the request is idempotent): the request
+             * parks every vCPU until the main thread has reset the machine.
+             */
+            if (main_loop_quitting()) {
+                running = false;
+            } else {
                 machine_request_reset(m);
             }
-            running = false;
             break;
         }
     }
@@ -180,11 +185,8 @@ static bool bql_release(void)
     return held;
 }
 
-void vcpus_pause_all(Machine *m)
+void vcpus_request_pause(Machine *m)
 {
-    bool held;
-
-    g_assert(!vcpu_current());
     for (unsigned i = 0; i < m->ncpus; i++) {
         VCPU *cpu = m->vcpus[i];
 
@@ -193,6 +195,14 @@ void vcpus_pause_all(Machine *m)
         g_mutex_unlock(&cpu->lock);
         vcpu_kick(cpu);
     }
+}
+
+void vcpus_pause_all(Machine *m)
+{
+    bool held;
+
+    g_assert(!vcpu_current());
+    vcpus_request_pause(m);
     held = bql_release();
     for (unsigned i = 0; i < m->ncpus; i++) {
         VCPU *cpu = m->vcpus[i];

@@ -49,6 +49,8 @@ typedef struct VCPU {
 bool vcpus_create(Machine *m, GError **errp);
 /* Starts one thread per vCPU; with START_PAUSED they park first (-S). */
 bool vcpus_start(Machine *m, bool start_paused, GError **errp);
+/* Asks every vCPU to park, without waiting; safe from any thread. */
+void vcpus_request_pause(Machine *m);
 /* Returns once every vCPU is parked outside vcpu_run. */
 void vcpus_pause_all(Machine *m);
 void vcpus_resume_all(Machine *m);

@@ -118,14 +118,17 @@ static bool microvm_init(Machine *m, GError **errp)
 
     m->board = b;
     return add_ram(m, b, errp) &&
-           add_devices(m, b, errp) &&
-           load_kernel(m, b, errp);
+           add_devices(m, b, errp);
 }
 
+/* At start and on every reboot: the guest may have overwritten its images. */
 static bool microvm_reset(Machine *m, GError **errp)
 {
     MicrovmBoard *b = m->board;
 
+    if (!load_kernel(m, b, errp)) {
+        return false;
+    }
     for (unsigned i = 0; i < m->ncpus; i++) {
         X86CPUState s;
 

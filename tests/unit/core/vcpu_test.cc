@@ -18,7 +18,7 @@ extern "C" {
 
 namespace {
 
-enum class Mode { Spin, Halt, Error };
+enum class Mode { Spin, Halt, Error, Reboot };
 
 struct FakeCpu {
     Mode mode = Mode::Spin;
@@ -64,6 +64,15 @@ VCPURunResult fake_vcpu_run(VCPU *cpu)
         return VCPU_RUN_HALT;
     case Mode::Error:
         return VCPU_RUN_ERROR;
+    case Mode::Reboot:
+        // Like a triple fault: the first run asks for a reset, the run
+        // after the reboot ends the machine with a recognisable status.
+        if (f->runs == 1) {
+            machine_request_reset(cpu->machine);
+        } else {
+            machine_request_shutdown(cpu->machine, 7);
+        }
+        return VCPU_RUN_SHUTDOWN;
     }
     return VCPU_RUN_ERROR;
 }
@@ -324,6 +333,71 @@ TEST(VcpuDeathTest, ErrorRequestsShutdownWithStatus1)
             exit(status);
         },
         ::testing::ExitedWithCode(1), "");
+}
+
+std::atomic<int> machine_resets{0};
+std::atomic<bool> reset_saw_running_vcpu{false};
+
+bool counting_reset(Machine *m, GError **)
+{
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        if (!locked_read(m->vcpus[i], &VCPU::paused)) {
+            reset_saw_running_vcpu = true;
+        }
+    }
+    machine_resets++;
+    return true;
+}
+
+// Without -no-reboot a reset request reboots: every vCPU parks, the
+// machine's reset runs once, and the vCPUs run again.
+TEST(VcpuDeathTest, ResetRebootsWithVcpusParked)
+{
+    EXPECT_EXIT(
+        {
+            static MachineConfig cfg = {};
+            static MachineClass mc = {};
+            static Machine m = {};
+            mc.name = "fake";
+            mc.reset = counting_reset;
+            m.cfg = &cfg;
+            m.mc = &mc;
+            m.accel = &fake_accel;
+            m.ncpus = 2;
+            init_mode[0] = Mode::Reboot;
+            init_mode[1] = Mode::Spin;
+            if (!vcpus_create(&m, nullptr) || !vcpus_start(&m, false, nullptr)) {
+                exit(100);
+            }
+            int status = main_loop_run();
+            vcpus_stop_all(&m);
+            if (machine_resets != 1 || reset_saw_running_vcpu) {
+                exit(101 + machine_resets);
+            }
+            exit(status);
+        },
+        ::testing::ExitedWithCode(7), "");
+}
+
+TEST(VcpuDeathTest, ResetWithNoRebootEndsWithStatus0)
+{
+    EXPECT_EXIT(
+        {
+            static MachineConfig cfg = {};
+            static Machine m = {};
+            cfg.no_reboot = true;
+            m.cfg = &cfg;
+            m.accel = &fake_accel;
+            m.ncpus = 1;
+            init_mode[0] = Mode::Reboot;
+            if (!vcpus_create(&m, nullptr) || !vcpus_start(&m, false, nullptr)) {
+                exit(100);
+            }
+            int status = main_loop_run();
+            vcpus_stop_all(&m);
+            exit(status);
+        },
+        ::testing::ExitedWithCode(0), "");
 }
 
 TEST(VcpuDeathTest, EarlierShutdownStatusWins)

@@ -158,13 +158,16 @@ TEST_F(I8042Test, OutputPortReadAndNoResetWhenBit0Set)
     EXPECT_FALSE(main_loop_quitting());
 }
 
-// A reset request ends the run (status 0, as with -no-reboot).
+// With -no-reboot, a reset request ends the run with status 0.
 int reset_status(FakeMachine *fm, uint16_t port, uint8_t value, uint16_t port2 = 0,
                  uint8_t value2 = 0)
 {
     if (main_loop_quitting()) {
         return 98;
     }
+    static MachineConfig cfg;
+    cfg.no_reboot = true;
+    fm->m()->cfg = &cfg;
     fm->out(port, value);
     if (port2) {
         fm->out(port2, value2);

@@ -141,7 +141,8 @@ TEST_F(MicrovmTest, InKernelIrqchip)
     fm_.out(0x70, 0x5c);
     EXPECT_EQ(fm_.in(0x71), 0x40u);             // 1 GiB above 4 GiB in 64 KiB
 
-    // The kernel and an MP table are in RAM.
+    // Reset (at start and on every reboot) loads the kernel and an MP table.
+    ASSERT_TRUE(mc_->reset(fm_.m(), &err)) << err->message;
     uint8_t *hlt = (uint8_t *)address_space_ram_ptr(mem, kEntry, 1);
     ASSERT_NE(hlt, nullptr);
     EXPECT_EQ(*hlt, 0xf4);
@@ -149,7 +150,6 @@ TEST_F(MicrovmTest, InKernelIrqchip)
     ASSERT_NE(low1m, nullptr);
     EXPECT_NE(memmem(low1m, 1 << 20, "_MP_", 4), nullptr);
 
-    ASSERT_TRUE(mc_->reset(fm_.m(), &err)) << err->message;
     ASSERT_EQ(g_states.size(), 2u);
     EXPECT_EQ(g_states[0].rip, kEntry);
     EXPECT_EQ(g_states[0].mp_state, X86_MP_RUNNABLE);
@@ -178,7 +178,8 @@ TEST_F(MicrovmTest, BadKernelFailsWithOneLine)
     accel_.flags = ACCEL_IRQCHIP_IN_KERNEL;
     ASSERT_TRUE(g_file_set_contents(kernel_, "not a kernel", -1, nullptr));
     GError *err = nullptr;
-    EXPECT_FALSE(mc_->init(fm_.m(), &err));
+    ASSERT_TRUE(mc_->init(fm_.m(), &err)) << err->message;
+    EXPECT_FALSE(mc_->reset(fm_.m(), &err));
     ASSERT_NE(err, nullptr);
     EXPECT_EQ(strchr(err->message, '\n'), nullptr);
     g_error_free(err);
