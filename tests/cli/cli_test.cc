@@ -6,56 +6,29 @@
 #include <gtest/gtest.h>
 
 #include <glib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "tests/integration/run_vmm.h"
+
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out, err;
-};
+using Args = std::vector<std::string>;
 
-std::string runfile(const std::string &name)
+VmmResult run(const Args &argv)
 {
-    const char *dir = g_getenv("TEST_SRCDIR");
-    const char *ws = g_getenv("TEST_WORKSPACE");
-    return std::string(dir ? dir : ".") + "/" + (ws ? ws : "emu") + "/" + name;
-}
-
-Run run(const std::vector<std::string> &argv)
-{
-    std::vector<char *> args;
-    for (const auto &a : argv) {
-        args.push_back(const_cast<char *>(a.c_str()));
-    }
-    args.push_back(nullptr);
-    Run r;
-    gchar *out = nullptr, *err = nullptr;
-    GError *error = nullptr;
-    int wait_status = 0;
-    gboolean ok = g_spawn_sync(nullptr, args.data(), nullptr,
-                               G_SPAWN_STDIN_FROM_DEV_NULL, nullptr, nullptr,
-                               &out, &err, &wait_status, &error);
-    EXPECT_TRUE(ok) << (error ? error->message : "");
-    if (ok) {
-        r.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
-        r.out = out;
-        r.err = err;
-    }
-    g_free(out);
-    g_free(err);
-    g_clear_error(&error);
+    VmmResult r = RunVmm(argv, 60);
+    EXPECT_TRUE(r.started) << r.error;
+    EXPECT_TRUE(r.exited) << r.Describe();
     return r;
 }
 
-Run qemu(const std::string &binary, std::vector<std::string> args)
+VmmResult qemu(const std::string &binary, Args args)
 {
-    args.insert(args.begin(), runfile(binary));
+    args.insert(args.begin(), Runfile(binary));
     return run(args);
 }
 
@@ -84,19 +57,19 @@ class PerBinary : public ::testing::TestWithParam<BinaryCase> {};
 
 TEST_P(PerBinary, AccelHelpListsExactlyTheLinkedAccelerators)
 {
-    Run r = qemu(GetParam().binary, {"-accel", "help"});
-    EXPECT_EQ(r.status, 0) << r.err;
+    VmmResult r = qemu(GetParam().binary, {"-accel", "help"});
+    EXPECT_EQ(r.exit_status, 0) << r.err;
     EXPECT_EQ(listed_accels(r.out), GetParam().accels) << r.out;
     EXPECT_NE(r.out.find(GetParam().binary), std::string::npos) << r.out;
 }
 
 TEST_P(PerBinary, VersionAndHelp)
 {
-    Run v = qemu(GetParam().binary, {"-version"});
-    EXPECT_EQ(v.status, 0);
+    VmmResult v = qemu(GetParam().binary, {"-version"});
+    EXPECT_EQ(v.exit_status, 0);
     EXPECT_EQ(v.out.rfind(std::string(GetParam().binary) + " version ", 0), 0u) << v.out;
-    Run h = qemu(GetParam().binary, {"--help"});
-    EXPECT_EQ(h.status, 0);
+    VmmResult h = qemu(GetParam().binary, {"--help"});
+    EXPECT_EQ(h.exit_status, 0);
     for (const char *opt : {"-accel", "-kernel", "-initrd", "-append", "-m ", "-smp", "-serial"}) {
         EXPECT_NE(h.out.find(opt), std::string::npos) << opt;
     }
@@ -104,8 +77,8 @@ TEST_P(PerBinary, VersionAndHelp)
 
 TEST_P(PerBinary, UnknownOptionIsOneLineAndStatusOne)
 {
-    Run r = qemu(GetParam().binary, {"-frobnicate"});
-    EXPECT_EQ(r.status, 1);
+    VmmResult r = qemu(GetParam().binary, {"-frobnicate"});
+    EXPECT_EQ(r.exit_status, 1);
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_NE(r.err.find("-frobnicate"), std::string::npos) << r.err;
@@ -114,23 +87,23 @@ TEST_P(PerBinary, UnknownOptionIsOneLineAndStatusOne)
 
 TEST_P(PerBinary, BadValuesAreRefused)
 {
-    const std::vector<std::vector<std::string>> bad = {
+    const std::vector<Args> bad = {
         {"-m", "lots"}, {"-m", "0"}, {"-smp", "0"}, {"-smp", "x"},
         {"-serial", "telnet:1"}, {"-kernel"}, {"-machine", "nosuch", "-kernel", "/dev/null"},
         {"-accel", "nosuch", "-kernel", "/dev/null"},
         {"-device", "nosuch", "-kernel", "/dev/null"},
     };
     for (const auto &args : bad) {
-        Run r = qemu(GetParam().binary, args);
-        EXPECT_EQ(r.status, 1) << args[0] << " " << (args.size() > 1 ? args[1] : "");
+        VmmResult r = qemu(GetParam().binary, args);
+        EXPECT_EQ(r.exit_status, 1) << args[0] << " " << (args.size() > 1 ? args[1] : "");
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     }
 }
 
 TEST_P(PerBinary, MissingKernelIsAnError)
 {
-    Run r = qemu(GetParam().binary, {});
-    EXPECT_EQ(r.status, 1);
+    VmmResult r = qemu(GetParam().binary, {});
+    EXPECT_EQ(r.exit_status, 1);
     EXPECT_NE(r.err.find("-kernel"), std::string::npos) << r.err;
 }
 
@@ -147,8 +120,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Cli, KvmBinaryNamesTheBinariesThatHaveTcg)
 {
-    Run r = qemu("qemu-x86_64-kvm", {"-accel", "tcg", "-kernel", "/dev/null"});
-    EXPECT_EQ(r.status, 1);
+    VmmResult r = qemu("qemu-x86_64-kvm", {"-accel", "tcg", "-kernel", "/dev/null"});
+    EXPECT_EQ(r.exit_status, 1);
     EXPECT_EQ(r.err,
               "qemu-x86_64-kvm: accelerator 'tcg' is not built into this binary; "
               "use qemu-x86_64-tcg or qemu-x86_64-kvm-tcg\n");
@@ -156,8 +129,8 @@ TEST(Cli, KvmBinaryNamesTheBinariesThatHaveTcg)
 
 TEST(Cli, TcgBinaryNamesTheBinariesThatHaveKvm)
 {
-    Run r = qemu("qemu-x86_64-tcg", {"-accel", "kvm", "-kernel", "/dev/null"});
-    EXPECT_EQ(r.status, 1);
+    VmmResult r = qemu("qemu-x86_64-tcg", {"-accel", "kvm", "-kernel", "/dev/null"});
+    EXPECT_EQ(r.exit_status, 1);
     EXPECT_EQ(r.err,
               "qemu-x86_64-tcg: accelerator 'kvm' is not built into this binary; "
               "use qemu-x86_64-kvm or qemu-x86_64-kvm-tcg\n");
@@ -165,14 +138,14 @@ TEST(Cli, TcgBinaryNamesTheBinariesThatHaveKvm)
 
 TEST(Cli, TcgIsAlwaysUsable)
 {
-    Run r = qemu("qemu-x86_64-tcg", {"-accel", "help"});
+    VmmResult r = qemu("qemu-x86_64-tcg", {"-accel", "help"});
     EXPECT_NE(r.out.find("tcg"), std::string::npos);
     EXPECT_EQ(r.out.find("not usable"), std::string::npos) << r.out;
 }
 
 TEST(Cli, KvmProbeMatchesTheHost)
 {
-    Run r = qemu("qemu-x86_64-kvm", {"-accel", "help"});
+    VmmResult r = qemu("qemu-x86_64-kvm", {"-accel", "help"});
     bool host_has_kvm = g_file_test("/dev/kvm", G_FILE_TEST_EXISTS);
     if (host_has_kvm) {
         EXPECT_EQ(access("/dev/kvm", R_OK | W_OK) == 0, r.out.find("not usable") == std::string::npos) << r.out;
@@ -187,18 +160,18 @@ TEST(Cli, Aarch64TcgBinaryRunsUnderUserModeEmulation)
     if (!g_file_test(emu, G_FILE_TEST_IS_EXECUTABLE)) {
         GTEST_SKIP() << "qemu-aarch64-static is not installed";
     }
-    Run file = run({"/usr/bin/file", "-L", runfile("qemu-x86_64-tcg-aarch64")});
+    VmmResult file = run({"/usr/bin/file", "-L", Runfile("qemu-x86_64-tcg-aarch64")});
     EXPECT_NE(file.out.find("ARM aarch64"), std::string::npos) << file.out;
     EXPECT_NE(file.out.find("statically linked"), std::string::npos) << file.out;
-    Run r = run({emu, runfile("qemu-x86_64-tcg-aarch64"), "-accel", "help"});
-    EXPECT_EQ(r.status, 0) << r.err;
+    VmmResult r = run({emu, Runfile("qemu-x86_64-tcg-aarch64"), "-accel", "help"});
+    EXPECT_EQ(r.exit_status, 0) << r.err;
     EXPECT_EQ(listed_accels(r.out), std::vector<std::string>{"tcg"}) << r.out;
 }
 
 TEST(Cli, BinariesAreStatic)
 {
     for (const char *b : {"qemu-x86_64-kvm", "qemu-x86_64-tcg", "qemu-x86_64-kvm-tcg"}) {
-        Run file = run({"/usr/bin/file", "-L", runfile(b)});
+        VmmResult file = run({"/usr/bin/file", "-L", Runfile(b)});
         EXPECT_NE(file.out.find("statically linked"), std::string::npos) << file.out;
     }
 }
