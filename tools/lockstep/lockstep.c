@@ -1,0 +1,554 @@
+/*
+ * lockstep: runs random CPL3 x86-64 instruction sequences under two
+ * accelerators (KVM and TCG by default) from the same starting state and
+ * compares what they leave behind: GPRs, RIP, RFLAGS (without the flags
+ * the SDM leaves undefined), XMM0-15, MXCSR, and the data and stack pages.
+ * With --self-check one accelerator is compared with itself (each
+ * sequence runs twice), which is how the harness itself is debugged.
+ *
+ * Exit status: 0 when every sequence matched, 1 on a mismatch or a
+ * sequence that faulted or hung, 2 on a bad command line or setup error.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accel/accel.h"
+#include "tools/lockstep/gen.h"
+#include "tools/lockstep/runner.h"
+
+#define MAX_REPORTS 10
+#define LLVM_MC "/usr/bin/llvm-mc-14"
+
+typedef struct Options {
+    gint64 seed;
+    gint count;
+    unsigned min_len, max_len;
+    unsigned classes;
+    uint64_t skip;              /* templates left out (--exclude) */
+    char *exclude;
+    char **accels;
+    bool verbose;
+    bool self_check;
+} Options;
+
+static const char *const reg_names[16] = {
+    "RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
+    "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
+};
+
+/* ------------------------------------------------------------------ */
+/* Command line */
+
+static bool parse_length(const char *s, Options *o)
+{
+    unsigned a, b;
+    char extra;
+
+    if (sscanf(s, "%u:%u%c", &a, &b, &extra) == 2 && a >= 1 && a <= b &&
+        b <= GEN_MAX_ITEMS) {
+        o->min_len = a;
+        o->max_len = b;
+        return true;
+    }
+    if (sscanf(s, "%u%c", &a, &extra) == 1 && a >= 1 && a <= GEN_MAX_ITEMS) {
+        o->min_len = o->max_len = a;
+        return true;
+    }
+    return false;
+}
+
+static bool parse_classes(const char *s, Options *o)
+{
+    g_auto(GStrv) names = g_strsplit(s, ",", -1);
+
+    o->classes = 0;
+    for (char **n = names; *n; n++) {
+        if (!strcmp(*n, "int")) {
+            o->classes |= GEN_CLASS_INT;
+        } else if (!strcmp(*n, "sse")) {
+            o->classes |= GEN_CLASS_SSE;
+        } else {
+            return false;
+        }
+    }
+    return o->classes != 0;
+}
+
+static bool has_templates(const Options *o)
+{
+    unsigned cls;
+
+    for (unsigned i = 0; gen_template_name(i, &cls); i++) {
+        if ((cls & o->classes) && !(o->skip & (1ull << i))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool parse_options(int argc, char **argv, Options *o)
+{
+    g_autofree char *length = NULL, *classes = NULL, *accels = NULL;
+    gboolean verbose = FALSE, self_check = FALSE, list = FALSE;
+    const GOptionEntry entries[] = {
+        { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed,
+          "first sequence's seed (sequence i uses N+i)", "N" },
+        { "count", 0, 0, G_OPTION_ARG_INT, &o->count,
+          "number of sequences (default 1000)", "N" },
+        { "length", 0, 0, G_OPTION_ARG_STRING, &length,
+          "items per sequence (default 1:20)", "MIN:MAX" },
+        { "classes", 0, 0, G_OPTION_ARG_STRING, &classes,
+          "instruction classes (default int,sse)", "int,sse" },
+        { "accels", 0, 0, G_OPTION_ARG_STRING, &accels,
+          "the two accelerators compared (default kvm,tcg)", "A,B" },
+        { "exclude", 0, 0, G_OPTION_ARG_STRING, &o->exclude,
+          "templates left out (see --list-templates)", "T,..." },
+        { "list-templates", 0, 0, G_OPTION_ARG_NONE, &list,
+          "list the generator's templates and exit", NULL },
+        { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+          "list every sequence", NULL },
+        { "self-check", 0, 0, G_OPTION_ARG_NONE, &self_check,
+          "compare the first accelerator with itself", NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    g_autoptr(GOptionContext) ctx =
+        g_option_context_new("- compare accelerators on random code");
+    g_autoptr(GError) err = NULL;
+
+    o->seed = 1;
+    o->count = 1000;
+    o->min_len = 1;
+    o->max_len = 20;
+    o->classes = GEN_CLASS_ALL;
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        fprintf(stderr, "lockstep: %s\n", err->message);
+        return false;
+    }
+    if (list) {
+        unsigned cls;
+        const char *name;
+
+        for (unsigned i = 0; (name = gen_template_name(i, &cls)); i++) {
+            printf("%-16s %s\n", name, cls & GEN_CLASS_SSE ? "sse" : "int");
+        }
+        exit(0);
+    }
+    if (argc > 1) {
+        fprintf(stderr, "lockstep: unexpected argument '%s'\n", argv[1]);
+        return false;
+    }
+    if (o->count < 0) {
+        fprintf(stderr, "lockstep: --count must not be negative\n");
+        return false;
+    }
+    if (length && !parse_length(length, o)) {
+        fprintf(stderr, "lockstep: bad --length '%s' (MIN:MAX, 1 to %d)\n",
+                length, GEN_MAX_ITEMS);
+        return false;
+    }
+    if (classes && !parse_classes(classes, o)) {
+        fprintf(stderr, "lockstep: bad --classes '%s' (int, sse)\n",
+                classes);
+        return false;
+    }
+    if (o->exclude && !gen_template_mask(o->exclude, &o->skip, &err)) {
+        fprintf(stderr, "lockstep: --exclude: %s\n", err->message);
+        return false;
+    }
+    if (!has_templates(o)) {
+        fprintf(stderr, "lockstep: --classes and --exclude leave no "
+                "template\n");
+        return false;
+    }
+    o->accels = g_strsplit(accels ? accels : "kvm,tcg", ",", -1);
+    if (!o->accels[0] || (!self_check && !o->accels[1]) ||
+        (o->accels[1] && o->accels[2])) {
+        fprintf(stderr, "lockstep: --accels needs two accelerators "
+                "(one with --self-check)\n");
+        return false;
+    }
+    o->verbose = verbose;
+    o->self_check = self_check;
+    return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Listing */
+
+/* One disassembly line per instruction of SEQ (END marker included), or NULL. */
+static GPtrArray *disassemble(const GenSeq *seq)
+{
+    g_autofree char *path = NULL;
+    g_autoptr(GString) input = g_string_new(NULL);
+    g_autofree char *out = NULL;
+    GPtrArray *lines;
+    int fd, status;
+
+    if (access(LLVM_MC, X_OK) != 0) {
+        return NULL;
+    }
+    for (unsigned i = 0; i <= seq->ninsns + 1; i++) {
+        unsigned off, len;
+
+        if (i < seq->ninsns) {
+            off = seq->insns[i].offset;
+            len = seq->insns[i].len;
+        } else if (i == seq->ninsns) {
+            off = seq->end_offset;
+            len = GEN_END_STORE_LEN;
+        } else {
+            off = seq->end_offset + GEN_END_STORE_LEN;
+            len = GEN_END_LEN - GEN_END_STORE_LEN;
+        }
+        for (unsigned j = 0; j < len; j++) {
+            g_string_append_printf(input, "0x%02x ", seq->code[off + j]);
+        }
+        /* UD2 after each instruction keeps the listing aligned */
+        g_string_append(input, "0x0f 0x0b\n");
+    }
+    fd = g_file_open_tmp("lockstep-XXXXXX.txt", &path, NULL);
+    if (fd < 0) {
+        return NULL;
+    }
+    close(fd);
+    if (!g_file_set_contents(path, input->str, (gssize)input->len, NULL)) {
+        unlink(path);
+        return NULL;
+    }
+    const char *argv[] = { LLVM_MC, "--disassemble", "-triple=x86_64", path,
+                           NULL };
+    bool ok = g_spawn_sync(NULL, (char **)argv, NULL,
+                           G_SPAWN_STDIN_FROM_DEV_NULL |
+                           G_SPAWN_STDERR_TO_DEV_NULL,
+                           NULL, NULL, &out, NULL, &status, NULL);
+    unlink(path);
+    if (!ok) {
+        return NULL;
+    }
+    lines = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) split = g_strsplit(out, "\n", -1);
+    g_autoptr(GString) pending = g_string_new(NULL);
+    for (char **l = split; *l; l++) {
+        char *t = g_strstrip(*l);
+
+        g_strdelimit(t, "\t", ' ');
+        if (!*t || *t == '.' || !strcmp(t, "ud2")) {
+            continue;
+        }
+        if (!strcmp(t, "lock") || !strcmp(t, "rep") || !strcmp(t, "repne")) {
+            g_string_append_printf(pending, "%s ", t);
+            continue;
+        }
+        g_ptr_array_add(lines, g_strdup_printf("%s%s", pending->str, t));
+        g_string_truncate(pending, 0);
+    }
+    if (lines->len != seq->ninsns + 2) {
+        g_ptr_array_unref(lines);
+        return NULL;
+    }
+    return lines;
+}
+
+static void print_listing(FILE *f, const GenSeq *seq, uint64_t addr)
+{
+    g_autoptr(GPtrArray) dis = disassemble(seq);
+
+    for (unsigned i = 0; i <= seq->ninsns + 1; i++) {
+        unsigned off, len;
+        const char *name;
+        char hex[64] = "";
+
+        if (i < seq->ninsns) {
+            off = seq->insns[i].offset;
+            len = seq->insns[i].len;
+            name = seq->insns[i].mnemonic;
+        } else if (i == seq->ninsns) {
+            off = seq->end_offset;
+            len = GEN_END_STORE_LEN;
+            name = "END";
+        } else {
+            off = seq->end_offset + GEN_END_STORE_LEN;
+            len = GEN_END_LEN - GEN_END_STORE_LEN;
+            name = "END";
+        }
+        for (unsigned j = 0; j < len; j++) {
+            snprintf(hex + 3 * j, sizeof(hex) - 3 * j, "%02x ",
+                     seq->code[off + j]);
+        }
+        fprintf(f, "    %#" PRIx64 ": %-46s %s\n", addr + off, hex,
+                dis ? (const char *)g_ptr_array_index(dis, i) : name);
+    }
+}
+
+static void print_hex_line(FILE *f, const char *what, const uint8_t *code,
+                           unsigned len)
+{
+    fprintf(f, "  %s:", what);
+    for (unsigned i = 0; i < len; i++) {
+        fprintf(f, " %02x", code[i]);
+    }
+    fprintf(f, "\n");
+}
+
+static void print_state(FILE *f, const char *title, const X86CPUState *s,
+                        bool xmm)
+{
+    fprintf(f, "  %s:\n   ", title);
+    for (unsigned i = 0; i < 16; i++) {
+        fprintf(f, " %s=%016" PRIx64 "%s", reg_names[i], s->regs[i],
+                i % 4 == 3 ? "\n   " : "");
+    }
+    fprintf(f, " RIP=%016" PRIx64 " RFLAGS=%08" PRIx64 " MXCSR=%08x\n",
+            s->rip, s->rflags, s->mxcsr);
+    for (unsigned i = 0; xmm && i < 16; i++) {
+        fprintf(f, "    XMM%-2u=%016" PRIx64 ":%016" PRIx64 "\n", i,
+                s->xmm[i].q[1], s->xmm[i].q[0]);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Comparison */
+
+/* Appends one line per difference to DIFFS; returns how many. */
+static unsigned compare(const RunResult *a, const RunResult *b,
+                        const char *na, const char *nb, uint64_t expect_rip,
+                        uint32_t undef, GPtrArray *diffs)
+{
+    const X86CPUState *x = &a->state, *y = &b->state;
+    uint64_t fmask = ~(uint64_t)undef;
+
+#define DIFF(...) g_ptr_array_add(diffs, g_strdup_printf(__VA_ARGS__))
+    for (unsigned i = 0; i < 16; i++) {
+        if (x->regs[i] != y->regs[i]) {
+            DIFF("%s: %s=%#" PRIx64 " %s=%#" PRIx64, reg_names[i], na,
+                 x->regs[i], nb, y->regs[i]);
+        }
+    }
+    if (x->rip != y->rip) {
+        DIFF("RIP: %s=%#" PRIx64 " %s=%#" PRIx64, na, x->rip, nb, y->rip);
+    } else if (x->rip != expect_rip) {
+        DIFF("RIP: both %#" PRIx64 ", not after the END marker (%#" PRIx64
+             ")", x->rip, expect_rip);
+    }
+    if ((x->rflags & fmask) != (y->rflags & fmask)) {
+        DIFF("RFLAGS: %s=%#" PRIx64 " %s=%#" PRIx64 " (differing %#" PRIx64
+             ", undefined %#x masked)", na, x->rflags, nb, y->rflags,
+             (x->rflags ^ y->rflags) & fmask, undef);
+    }
+    for (unsigned i = 0; i < 16; i++) {
+        if (memcmp(&x->xmm[i], &y->xmm[i], sizeof(x->xmm[i]))) {
+            DIFF("XMM%u: %s=%016" PRIx64 ":%016" PRIx64 " %s=%016" PRIx64
+                 ":%016" PRIx64, i, na, x->xmm[i].q[1], x->xmm[i].q[0], nb,
+                 y->xmm[i].q[1], y->xmm[i].q[0]);
+        }
+    }
+    if (x->mxcsr != y->mxcsr) {
+        DIFF("MXCSR: %s=%#x %s=%#x", na, x->mxcsr, nb, y->mxcsr);
+    }
+    for (unsigned page = 0; page < 2; page++) {
+        const uint8_t *p = page ? a->stack : a->data;
+        const uint8_t *q = page ? b->stack : b->data;
+        uint64_t base = page ? LS_STACK : LS_DATA;
+
+        for (unsigned i = 0; i < 4096; i += 8) {
+            uint64_t u, v;
+
+            memcpy(&u, p + i, 8);
+            memcpy(&v, q + i, 8);
+            if (u != v) {
+                DIFF("memory %#" PRIx64 " (%s page + %#x), 8 bytes LE: "
+                     "%s=%016" PRIx64 " %s=%016" PRIx64, base + i,
+                     page ? "stack" : "data", i, na, u, nb, v);
+            }
+        }
+    }
+    if (a->end_value != b->end_value) {
+        DIFF("END store: %s=%#" PRIx64 " %s=%#" PRIx64, na, a->end_value,
+             nb, b->end_value);
+    }
+#undef DIFF
+    return diffs->len;
+}
+
+/* ------------------------------------------------------------------ */
+/* Main loop */
+
+typedef struct Case {
+    guint32 seed;
+    GenSeq seq;
+    X86CPUState init;
+    uint8_t data[GEN_DATA_SIZE];
+    uint8_t stack[4096];
+} Case;
+
+static void make_case(Case *c, guint32 seed, const Options *o,
+                      uint64_t code_addr)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(seed);
+
+    c->seed = seed;
+    gen_sequence_from(rng, o->classes, o->skip, o->min_len, o->max_len,
+                      &c->seq);
+    runner_base_state(&c->init);
+    gen_random_regs(rng, &c->init);
+    c->init.rip = code_addr;
+    for (unsigned i = 0; i < GEN_DATA_SIZE; i += 4) {
+        uint32_t v = g_rand_int(rng);
+
+        memcpy(c->data + i, &v, 4);
+    }
+    for (unsigned i = 0; i < sizeof(c->stack); i += 4) {
+        uint32_t v = g_rand_int(rng);
+
+        memcpy(c->stack + i, &v, 4);
+    }
+}
+
+static void report_problem(const Options *o, const Case *c, const char *what)
+{
+    fprintf(stderr, "lockstep: %s in sequence with seed %u\n", what, c->seed);
+    fprintf(stderr, "  reproduce: lockstep --seed %u --count 1 --length %u:%u"
+            " --classes %s%s%s --accels %s%s%s%s%s%s\n", c->seed, o->min_len,
+            o->max_len, (o->classes & GEN_CLASS_INT) ? "int" : "",
+            o->classes == GEN_CLASS_ALL ? "," : "",
+            (o->classes & GEN_CLASS_SSE) ? "sse" : "", o->accels[0],
+            o->accels[1] ? "," : "", o->accels[1] ? o->accels[1] : "",
+            o->self_check ? " --self-check" : "",
+            o->exclude ? " --exclude " : "", o->exclude ? o->exclude : "");
+    print_hex_line(stderr, "bytes", c->seq.code, c->seq.code_len);
+    fprintf(stderr, "  code (%u items, %u instructions + END):\n",
+            c->seq.nitems, c->seq.ninsns);
+    print_listing(stderr, &c->seq, c->init.rip);
+    print_state(stderr, "initial state", &c->init,
+                (o->classes & GEN_CLASS_SSE) != 0);
+}
+
+static const char *run_problem(const RunResult *r)
+{
+    static const char *const results[] = {
+        [VCPU_RUN_KICKED] = "kicked", [VCPU_RUN_HALT] = "halt",
+        [VCPU_RUN_SHUTDOWN] = "shutdown (triple fault)",
+        [VCPU_RUN_ERROR] = "error",
+    };
+
+    switch (r->status) {
+    case RUN_OK:
+        return NULL;
+    case RUN_TIMEOUT:
+        return "never reached the END marker";
+    default:
+        return r->vcpu_result <= VCPU_RUN_ERROR ? results[r->vcpu_result]
+                                                : "unknown result";
+    }
+}
+
+int main(int argc, char **argv)
+{
+    Options o = { 0 };
+    Runner *ra = NULL, *rb = NULL;
+    const AccelOps *oa, *ob;
+    g_autoptr(GError) err = NULL;
+    uint64_t code_next = LS_CODE, ninsns = 0;
+    unsigned mismatches = 0;
+    int status = 0;
+    gint64 n;
+    Case *c = g_new0(Case, 1);
+    RunResult *res_a = g_new0(RunResult, 1), *res_b = g_new0(RunResult, 1);
+
+    if (!parse_options(argc, argv, &o)) {
+        return 2;
+    }
+    const char *name_b = o.self_check ? o.accels[0] : o.accels[1];
+    oa = accel_find(o.accels[0]);
+    ob = accel_find(name_b);
+    if (!oa || !ob) {
+        fprintf(stderr, "lockstep: accelerator '%s' is not linked in\n",
+                oa ? name_b : o.accels[0]);
+        return 2;
+    }
+    ra = runner_new(oa, &err);
+    if (ra && !o.self_check) {
+        rb = runner_new(ob, &err);
+    }
+    if (!ra || (!o.self_check && !rb)) {
+        fprintf(stderr, "lockstep: %s\n", err->message);
+        return 2;
+    }
+
+    for (n = 0; n < o.count; n++) {
+        g_autoptr(GPtrArray) diffs = g_ptr_array_new_with_free_func(g_free);
+        guint32 seed = (guint32)(o.seed + n);
+        const char *pa, *pb;
+        uint64_t expect_rip;
+
+        make_case(c, seed, &o, 0);
+        if (code_next + c->seq.code_len > LS_RAM_SIZE) {
+            code_next = LS_CODE;
+        }
+        c->init.rip = code_next;
+        code_next += (c->seq.code_len + LS_CODE_ALIGN - 1) &
+                     ~(uint64_t)(LS_CODE_ALIGN - 1);
+        expect_rip = c->init.rip + c->seq.end_offset + GEN_END_STORE_LEN;
+
+        if (o.verbose) {
+            printf("sequence %" G_GINT64_FORMAT " (seed %u):\n", n, seed);
+            print_listing(stdout, &c->seq, c->init.rip);
+        }
+        if (!runner_run(ra, &c->seq, &c->init, c->data, c->stack, res_a,
+                        &err) ||
+            !runner_run(o.self_check ? ra : rb, &c->seq, &c->init, c->data,
+                        c->stack, res_b, &err)) {
+            fprintf(stderr, "lockstep: %s\n", err->message);
+            status = 2;
+            break;
+        }
+        ninsns += c->seq.ninsns;
+        pa = run_problem(res_a);
+        pb = run_problem(res_b);
+        if (pa || pb) {
+            g_autofree char *what = g_strdup_printf(
+                "sequence faulted under %s: %s",
+                pa ? o.accels[0] : name_b, pa ? pa : pb);
+
+            report_problem(&o, c, what);
+            print_state(stderr, "final state", pa ? &res_a->state
+                                                  : &res_b->state, false);
+            /* a triple fault ends the machine (and the main loop): stop */
+            mismatches++;
+            status = 1;
+            n++;
+            break;
+        }
+        if (compare(res_a, res_b, o.accels[0], name_b, expect_rip,
+                    c->seq.undef_flags, diffs)) {
+            mismatches++;
+            status = 1;
+            if (mismatches <= MAX_REPORTS) {
+                report_problem(&o, c, "MISMATCH");
+                fprintf(stderr, "  first difference: %s\n",
+                        (char *)g_ptr_array_index(diffs, 0));
+                for (unsigned i = 1; i < diffs->len && i < 8; i++) {
+                    fprintf(stderr, "  also: %s\n",
+                            (char *)g_ptr_array_index(diffs, i));
+                }
+            }
+        } else if (o.verbose) {
+            printf("  ok\n");
+        }
+    }
+
+    printf("lockstep: %" G_GINT64_FORMAT " sequences, %" PRIu64
+           " instructions, %u mismatches\n", n, ninsns, mismatches);
+    runner_free(rb);
+    runner_free(ra);
+    g_free(c);
+    g_free(res_a);
+    g_free(res_b);
+    g_strfreev(o.accels);
+    g_free(o.exclude);
+    return status;
+}
