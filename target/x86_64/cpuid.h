@@ -35,6 +35,23 @@ typedef struct X86CPUIDContext {
     uint64_t apic_base;         /* APIC enable reflection in leaf 1 */
 } X86CPUIDContext;
 
+/*
+ * The LAPIC timer's input clock: 1 GHz for KVM's in-kernel LAPIC and for
+ * hw/intc's.  Leaf 0x15 reports it as the crystal, because Linux takes the
+ * crystal frequency as the LAPIC timer frequency.
+ */
+#define X86_APIC_BUS_KHZ 1000000u
+
+/*
+ * NUM/DEN closest to TSC_KHZ/CRYSTAL_KHZ with CRYSTAL_KHZ * NUM fitting
+ * 32 bits (Linux computes crystal_khz * EBX / EAX in 32 bits) and DEN at
+ * most 10^6; 0/0 if TSC_KHZ is 0.  With a 1 GHz crystal NUM is at most
+ * 4294, so the TSC frequency Linux derives can be off by up to a few tens
+ * of ppm (0.8 ppm for 2499998 kHz).
+ */
+void x86_tsc_ratio(uint32_t tsc_khz, uint32_t crystal_khz,
+                   uint32_t *num, uint32_t *den);
+
 /* Answers CPUID(LEAF, SUBLEAF) for MODEL; out = {eax, ebx, ecx, edx}. */
 void x86_cpuid(const X86CPUModel *model, const X86CPUIDContext *ctx,
                uint32_t leaf, uint32_t subleaf, uint32_t out[4]);

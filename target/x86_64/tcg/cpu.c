@@ -1,0 +1,363 @@
+/*
+ * The x86 software vCPU: creation, state hand-over, mode flags, the TSC,
+ * and the target half of the execution loop (events at block boundaries,
+ * block decoding and execution).
+ */
+#include "core/error.h"
+#include "core/main_loop.h"
+#include "target/x86_64/tcg/tcg_cpu.h"
+#include "target/x86_64/tcg/x86_tcg.h"
+
+#define TCG_TSC_KHZ         2000000u    /* 2 GHz */
+#define TCG_ARENA_SIZE      (64u << 20)
+#define TCG_TABLE_BITS      15
+
+void x86_update_hflags(X86TCGCPU *env)
+{
+    X86CPUState *s = &env->s;
+    uint16_t cs = s->segs[SEG_CS].attrib;
+
+    env->pe = s->cr0 & X86_CR0_PE;
+    env->pg = env->pe && (s->cr0 & X86_CR0_PG);
+    env->lma = s->efer & X86_EFER_LMA;
+    if (env->lma && (cs & SEG_ATTR_L)) {
+        env->code_size = 8;
+    } else {
+        env->code_size = (cs & SEG_ATTR_DB) ? 4 : 2;
+    }
+    env->cpl = env->pe ? s->segs[SEG_CS].selector & 3 : 0;
+    if (env->code_size == 8) {
+        env->stack_size = 8;
+    } else {
+        env->stack_size = (s->segs[SEG_SS].attrib & SEG_ATTR_DB) ? 4 : 2;
+    }
+    env->mmu_idx = env->cpl == 3 ? MMU_USER : MMU_KERNEL;
+}
+
+uint64_t x86_get_rflags(X86TCGCPU *env)
+{
+    return (env->s.rflags & ~(uint64_t)CC_MASK) | x86_cc_compute(env) |
+           X86_FLAG_FIXED;
+}
+
+void x86_set_rflags(X86TCGCPU *env, uint64_t val, uint64_t mask)
+{
+    uint64_t f = (x86_get_rflags(env) & ~mask) | (val & mask);
+
+    set_cc_eflags(env, f & CC_MASK);
+    env->s.rflags = (f & ~(uint64_t)CC_MASK & 0x3f7fff) | X86_FLAG_FIXED;
+}
+
+uint64_t x86_read_tsc(X86TCGCPU *env)
+{
+    int64_t dt = clock_ns() - env->tsc_ns;
+
+    return env->tsc_base + (uint64_t)((__int128)dt * env->tsc_khz / 1000000);
+}
+
+void x86_write_tsc(X86TCGCPU *env, uint64_t val)
+{
+    env->tsc_base = val;
+    env->tsc_ns = clock_ns();
+}
+
+void x86_unimplemented(X86TCGCPU *env, const X86Insn *insn)
+{
+    static uint32_t warned[0x400 / 32];
+    unsigned op = insn->op & 0x3ff;
+    uint32_t bit = 1u << (op % 32);
+
+    if (!(__atomic_fetch_or(&warned[op / 32], bit, __ATOMIC_RELAXED) & bit)) {
+        warn_report("tcg: unimplemented instruction %s%02x (prefixes 0x%x) "
+                    "at rip 0x%" G_GINT64_MODIFIER "x, raising #UD",
+                    op >= 0x300 ? "0f 3a " : op >= 0x200 ? "0f 38 "
+                    : op >= 0x100 ? "0f " : "", op & 0xff, insn->pfx,
+                    env->s.rip);
+    }
+    x86_raise_noerr(env, EXCP_UD);
+}
+
+/* ------------------------------------------------------------------ */
+/* Creation and state */
+
+static void reset_private(X86TCGCPU *env)
+{
+    set_cc_eflags(env, env->s.rflags & CC_MASK);
+    env->s.rflags = (env->s.rflags & ~(uint64_t)CC_MASK) | X86_FLAG_FIXED;
+    env->excp_pending = false;
+    env->delivering = -1;
+    env->irq_hint = true;
+    x86_write_tsc(env, env->s.tsc);
+    x86_tlb_flush(env, false);
+    x86_update_hflags(env);
+}
+
+X86TCGCPU *x86_tcg_cpu_new(VCPU *cpu, TCGPages *pages)
+{
+    X86TCGCPU *env = g_new0(X86TCGCPU, 1);
+
+    env->cpu = cpu;
+    env->m = cpu->machine;
+    env->pages = pages;
+    env->model = x86_cpu_model_default();
+    env->tsc_khz = TCG_TSC_KHZ;
+    env->code_epoch = __atomic_load_n(&pages->code_epoch, __ATOMIC_ACQUIRE);
+    env->cur_page1 = env->cur_page2 = TCG_NO_PAGE;
+    tcg_cache_init(&env->cache, TCG_ARENA_SIZE, TCG_TABLE_BITS);
+    x86_cpu_state_reset(&env->s, cpu->index);
+    env->s.mp_state = cpu->index ? X86_MP_WAIT_SIPI : X86_MP_RUNNABLE;
+    reset_private(env);
+    return env;
+}
+
+void x86_tcg_cpu_free(X86TCGCPU *env)
+{
+    if (env) {
+        tcg_cache_destroy(&env->cache);
+        g_free(env);
+    }
+}
+
+void x86_tcg_get_state(X86TCGCPU *env, X86CPUState *s)
+{
+    *s = env->s;
+    s->rflags = x86_get_rflags(env);
+    s->tsc = x86_read_tsc(env);
+}
+
+void x86_tcg_set_state(X86TCGCPU *env, const X86CPUState *s)
+{
+    env->s = *s;
+    reset_private(env);
+}
+
+jmp_buf *x86_tcg_jmp_buf(X86TCGCPU *env)
+{
+    return &env->jmp;
+}
+
+/* ------------------------------------------------------------------ */
+/* Events */
+
+static void do_init(X86TCGCPU *env)
+{
+    uint64_t apic_base = env->s.apic_base;
+
+    x86_cpu_state_reset(&env->s, env->cpu->index);
+    env->s.apic_base = apic_base;
+    env->s.mp_state = X86_MP_WAIT_SIPI;
+    env->nmi_pending = env->nmi_blocked = false;
+    reset_private(env);
+}
+
+static void do_sipi(X86TCGCPU *env, uint8_t vector)
+{
+    X86Segment *cs = &env->s.segs[SEG_CS];
+
+    if (env->s.mp_state != X86_MP_WAIT_SIPI) {
+        return;
+    }
+    cs->selector = (uint16_t)vector << 8;
+    cs->base = (uint64_t)vector << 12;
+    env->s.rip = 0;
+    env->s.sipi_vector = vector;
+    env->s.mp_state = X86_MP_RUNNABLE;
+    x86_update_hflags(env);
+}
+
+static void take_events(X86TCGCPU *env)
+{
+    const X86InterruptSource *ic = env->m->intc;
+    uint8_t vector = 0;
+    unsigned ev;
+
+    if (!ic || !ic->take_events) {
+        return;
+    }
+    ev = ic->take_events(env->cpu, &vector);
+    if (ev & X86_INTC_EVENT_INIT) {
+        do_init(env);
+    }
+    if (ev & X86_INTC_EVENT_SIPI) {
+        do_sipi(env, vector);
+    }
+    if (ev & X86_INTC_EVENT_NMI) {
+        env->nmi_pending = true;
+    }
+}
+
+static void deliver_external(X86TCGCPU *env, int vec)
+{
+    env->s.mp_state = X86_MP_RUNNABLE;
+    env->delivering = vec;
+    x86_do_interrupt(env, vec, false, false, 0, env->s.rip);
+    env->delivering = -1;
+}
+
+int x86_tcg_handle_events(X86TCGCPU *env)
+{
+    VCPU *cpu = env->cpu;
+    const X86InterruptSource *ic = env->m->intc;
+    uint32_t epoch;
+
+    if (unlikely(env->shutdown)) {
+        return VCPU_RUN_SHUTDOWN;
+    }
+    if (unlikely(env->excp_pending)) {
+        env->s.mp_state = X86_MP_RUNNABLE;
+        if (!x86_deliver_pending_exception(env)) {
+            return VCPU_RUN_SHUTDOWN;
+        }
+    }
+    epoch = __atomic_load_n(&env->pages->code_epoch, __ATOMIC_ACQUIRE);
+    if (unlikely(epoch != env->code_epoch)) {
+        env->code_epoch = epoch;
+        x86_tlb_flush(env, false);
+    }
+    if (g_atomic_int_get(&cpu->interrupt_request)) {
+        g_atomic_int_set(&cpu->interrupt_request, 0);
+        take_events(env);
+        env->irq_hint = true;
+    }
+    if (env->s.mp_state == X86_MP_WAIT_SIPI) {
+        return VCPU_RUN_HALT;
+    }
+    if (env->s.interrupt_shadow) {
+        return -1;
+    }
+    if (env->nmi_pending && !env->nmi_blocked) {
+        env->nmi_pending = false;
+        deliver_external(env, EXCP_NMI);
+    }
+    if (env->irq_hint && ic && (env->s.rflags & X86_FLAG_IF)) {
+        if (ic->pending(cpu) >= 0) {
+            int vec = ic->ack(cpu);
+
+            if (vec >= 0) {
+                deliver_external(env, vec);
+            }
+        } else {
+            env->irq_hint = false;
+        }
+    }
+    if (env->s.mp_state == X86_MP_HALTED) {
+        return VCPU_RUN_HALT;
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Blocks */
+
+/* Instructions after which decoding stops: control transfers and anything
+ * that may change the mode, the address space or the interrupt state. */
+static bool insn_ends_block(const X86Insn *insn)
+{
+    static const X86InsnFn enders[] = {
+        op_jmp_rel, op_jmp_rm, op_call_rel, op_call_rm, op_ret, op_ret_imm,
+        op_jmpf_ptr, op_callf_ptr, op_jmpf_m, op_callf_m, op_retf,
+        op_retf_imm, op_iret, op_int, op_int3, op_into, op_int1, op_hlt,
+        op_ud, op_gp0, x86_unimplemented, op_syscall, op_sysret,
+        op_sysenter, op_sysexit, op_mov_cr_r, op_wrmsr, op_lgdt, op_lidt,
+        op_lldt, op_ltr, op_lmsw, op_clts, op_invlpg, op_mov_seg_rm,
+        op_pop_seg, op_lseg, op_popf, op_sti, op_pause, op_swapgs,
+        op_fxrstor,
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(enders); i++) {
+        if (insn->fn == enders[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static TCGBlock *translate(X86TCGCPU *env, uint64_t pc, uint64_t paddr,
+                           const uint8_t *host)
+{
+    TCGBlock *tb = tcg_cache_alloc(&env->cache,
+                                   X86_MAX_BLOCK_INSNS * sizeof(X86Insn));
+    X86Insn *insns = (X86Insn *)tb->data;
+    unsigned off = pc & 0xfff, n = 0;
+    const uint8_t *page = host - off;
+
+    tb->pc = paddr;
+    tb->flags = env->code_size;
+    tb->page2 = TCG_NO_PAGE;
+    tb->gen2 = 0;
+    tb->gen1 = tcg_page_mark_code(env->pages, paddr);
+
+    while (n < X86_MAX_BLOCK_INSNS && off < 4096) {
+        if (!x86_decode(env, page + off, 4096 - off, &insns[n])) {
+            uint8_t buf[16];
+            unsigned have = 4096 - off;
+            uint64_t p2;
+            const uint8_t *h2;
+
+            if (n > 0) {
+                break;
+            }
+            /* The first instruction straddles the page end. */
+            h2 = x86_fetch_ptr(env, (pc & PAGE_MASK_4K) + 4096, &p2, true);
+            if (!h2) {
+                x86_raise_noerr(env, EXCP_UD);
+            }
+            memcpy(buf, page + off, have);
+            memcpy(buf + have, h2, sizeof(buf) - have);
+            tb->page2 = p2 & PAGE_MASK_4K;
+            tb->gen2 = tcg_page_mark_code(env->pages, p2);
+            if (!x86_decode(env, buf, sizeof(buf), &insns[0])) {
+                x86_raise(env, EXCP_GP, 0);
+            }
+            n = 1;
+            break;
+        }
+        off += insns[n].len;
+        if (insn_ends_block(&insns[n++])) {
+            break;
+        }
+    }
+    tb->ninsns = n;
+    tcg_cache_commit(&env->cache, tb, n * sizeof(X86Insn));
+    return tb;
+}
+
+void x86_tcg_exec_block(X86TCGCPU *env)
+{
+    uint64_t pc = env->s.segs[SEG_CS].base + env->s.rip;
+    const uint8_t *host;
+    const X86Insn *insn;
+    uint64_t paddr;
+    TCGBlock *tb;
+    unsigned n;
+
+    if (!x86_64bit(env)) {
+        pc = (uint32_t)pc;
+    }
+    host = x86_fetch_ptr(env, pc, &paddr, true);
+    if (unlikely(!host)) {
+        x86_raise_noerr(env, EXCP_UD);
+    }
+    tb = tcg_cache_lookup(&env->cache, env->pages, paddr, env->code_size);
+    if (!tb) {
+        tb = translate(env, pc, paddr, host);
+    }
+    env->cur_page1 = tb->pc & PAGE_MASK_4K;
+    env->cur_page2 = tb->page2;
+    env->block_exit = false;
+    insn = (const X86Insn *)tb->data;
+    n = tb->ninsns;
+    if (env->s.interrupt_shadow) {
+        env->s.interrupt_shadow = false;
+        n = 1;
+    }
+    for (const X86Insn *end = insn + n; insn < end; insn++) {
+        env->next_rip = env->s.rip + insn->len;
+        insn->fn(env, insn);
+        env->s.rip = env->next_rip;
+        if (unlikely(env->block_exit)) {
+            break;
+        }
+    }
+    env->cur_page1 = env->cur_page2 = TCG_NO_PAGE;
+}
