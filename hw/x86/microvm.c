@@ -9,6 +9,8 @@
  */
 #include "accel/accel.h"
 #include "core/error.h"
+#include "hw/acpi/acpi.h"
+#include "hw/acpi/pm.h"
 #include "hw/char/serial.h"
 #include "hw/intc/x86_intc.h"
 #include "hw/misc/i8042.h"
@@ -86,7 +88,8 @@ static bool add_devices(Machine *m, MicrovmBoard *b, GError **errp)
            add_ignored_port(m, "io-delay", 0xed, errp) &&
            serial_init(m, SERIAL_COM1_BASE, SERIAL_COM1_IRQ, errp) &&
            i8042_init(m, errp) &&
-           rtc_init(m, b->ram_below_4g, b->ram_above_4g, errp);
+           rtc_init(m, b->ram_below_4g, b->ram_above_4g, errp) &&
+           acpi_pm_init(m, errp);
 }
 
 static bool load_kernel(Machine *m, MicrovmBoard *b, GError **errp)
@@ -108,8 +111,10 @@ static bool load_kernel(Machine *m, MicrovmBoard *b, GError **errp)
         return false;
     }
     x86_cpu_state_reset(&b->boot_state, 0);
+    /* ACPI after the loader: it points the zero page (RSI) at the RSDP. */
     return x86_boot_load(m->memory, &bc, &b->boot_state, errp) &&
-           x86_mptable_write(m->memory, m->ncpus, errp);
+           x86_mptable_write(m->memory, m->ncpus, errp) &&
+           acpi_build(m->memory, m->ncpus, b->boot_state.regs[R_RSI], errp);
 }
 
 static bool microvm_init(Machine *m, GError **errp)
