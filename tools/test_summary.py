@@ -36,6 +36,14 @@ def xml_cases(path):
             yield name, "passed", ""
 
 
+def first_words(msg):
+    """The message without googletest's leading 'file:line' line."""
+    lines = [l.strip() for l in msg.splitlines() if l.strip()]
+    if len(lines) > 1 and lines[0].count(":") == 1 and lines[0].split(":")[1].isdigit():
+        lines = lines[1:]
+    return " ".join(lines)[:300]
+
+
 def main(files):
     counts = {"passed": 0, "failed": 0, "skipped": 0}
     notes = []
@@ -70,9 +78,9 @@ def main(files):
                 counts[outcome] += 1
                 if outcome == "failed":
                     failed_cases += 1
-                    notes.append("FAILED  %s %s: %s" % (label, name, msg.splitlines()[0] if msg else ""))
+                    notes.append("FAILED  %s %s: %s" % (label, name, first_words(msg)))
                 elif outcome == "skipped":
-                    notes.append("SKIPPED %s %s: %s" % (label, name, msg.splitlines()[0] if msg else ""))
+                    notes.append("SKIPPED %s %s: %s" % (label, name, first_words(msg)))
             if status not in ("PASSED", "FLAKY") and failed_cases == 0:
                 counts["failed"] += 1
                 notes.append("FAILED  %s: %s" % (label, status))
