@@ -72,7 +72,8 @@ TEST_P(LinuxBoot, ReachesInitWithTheRightMemoryAndCpus)
 }
 
 INSTANTIATE_TEST_SUITE_P(Accels, LinuxBoot,
-                         ::testing::Values(LinuxConfig{"kvm", "qemu-x86_64-kvm", "kvm"}),
+                         ::testing::Values(LinuxConfig{"kvm", "qemu-x86_64-kvm", "kvm"},
+                                           LinuxConfig{"tcg", "qemu-x86_64-tcg", "tcg"}),
                          [](const ::testing::TestParamInfo<LinuxConfig> &info) {
                              return std::string(info.param.name);
                          });
