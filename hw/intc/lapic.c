@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/main_loop.h"
+#include "core/timer.h"
 #include "hw/intc/x86_intc.h"
 
 enum { LVT_TIMER, LVT_THERM, LVT_PERF, LVT_LINT0, LVT_LINT1, LVT_ERROR, LVT_COUNT };
@@ -25,11 +26,6 @@ enum { LVT_TIMER, LVT_THERM, LVT_PERF, LVT_LINT0, LVT_LINT1, LVT_ERROR, LVT_COUN
 #define ICR_DEST_LOGICAL    (1u << 11)
 #define ICR_LEVEL_ASSERT    (1u << 14)
 #define ICR_TRIGGER_LEVEL   (1u << 15)
-
-typedef struct TimerSource {
-    GSource source;
-    LAPIC *lapic;
-} TimerSource;
 
 struct LAPIC {
     LAPICBus *bus;
@@ -46,7 +42,7 @@ struct LAPIC {
     bool timer_active;
     int64_t timer_start_ns;     /* the count was initial then */
     int64_t timer_next_ns;      /* next expiry to signal */
-    TimerSource *timer_src;
+    DeviceTimer *timer;
 
     bool extint;                /* ExtINT message from the IOAPIC */
     int pic_intr;               /* 8259 INTR, for the first LAPIC (atomic) */
@@ -249,13 +245,7 @@ static int64_t lapic_timer_period_ns(const LAPIC *s)
 
 static void lapic_timer_rearm(LAPIC *s)
 {
-    int64_t ready = -1;
-
-    if (s->timer_active) {
-        /* GLib's clock is CLOCK_MONOTONIC in microseconds, like clock_ns(). */
-        ready = (s->timer_next_ns + 999) / 1000;
-    }
-    g_source_set_ready_time(&s->timer_src->source, ready);
+    device_timer_arm(s->timer, s->timer_active ? s->timer_next_ns : -1);
 }
 
 static uint32_t lapic_timer_current(const LAPIC *s, int64_t now)
@@ -284,8 +274,9 @@ static void lapic_timer_start(LAPIC *s, int64_t now)
     lapic_timer_rearm(s);
 }
 
-static void lapic_timer_expired(LAPIC *s)
+static void lapic_timer_expired(void *opaque)
 {
+    LAPIC *s = opaque;
     int64_t now = clock_ns();
 
     if (!s->timer_active || now < s->timer_next_ns) {
@@ -304,25 +295,6 @@ static void lapic_timer_expired(LAPIC *s)
     }
     lapic_timer_rearm(s);
 }
-
-static gboolean timer_source_dispatch(GSource *source, GSourceFunc cb,
-                                      gpointer data)
-{
-    TimerSource *ts = (TimerSource *)source;
-
-    (void)cb;
-    (void)data;
-    /* Re-armed from the device state under the BQL. */
-    g_source_set_ready_time(source, -1);
-    bql_lock();
-    lapic_timer_expired(ts->lapic);
-    bql_unlock();
-    return G_SOURCE_CONTINUE;
-}
-
-static GSourceFuncs timer_source_funcs = {
-    .dispatch = timer_source_dispatch,
-};
 
 /* Registers */
 
@@ -692,7 +664,7 @@ void lapic_reset(LAPIC *s)
     s->timer_active = false;
     s->extint = false;
     lapic_sync_attention(s);
-    if (s->timer_src) {
+    if (s->timer) {
         lapic_timer_rearm(s);
     }
 }
@@ -704,11 +676,7 @@ LAPIC *lapic_new(LAPICBus *bus, VCPU *cpu, uint8_t apic_id)
     s->bus = bus;
     s->cpu = cpu;
     s->id = apic_id;
-    s->timer_src = (TimerSource *)g_source_new(&timer_source_funcs,
-                                               sizeof(TimerSource));
-    s->timer_src->lapic = s;
-    g_source_set_name(&s->timer_src->source, "lapic-timer");
-    g_source_attach(&s->timer_src->source, main_loop_context());
+    s->timer = device_timer_new("lapic-timer", lapic_timer_expired, s);
     lapic_reset(s);
     return s;
 }
@@ -718,7 +686,6 @@ void lapic_free(LAPIC *s)
     if (!s) {
         return;
     }
-    g_source_destroy(&s->timer_src->source);
-    g_source_unref(&s->timer_src->source);
+    device_timer_free(s->timer);
     g_free(s);
 }

@@ -21,6 +21,7 @@
 
 #include "core/error.h"
 #include "core/main_loop.h"
+#include "core/timer.h"
 
 #define PIT_HZ              1193182ull
 #define PIT_BASE_PORT       0x40
@@ -59,18 +60,13 @@ typedef struct PITChannel {
     int64_t last_irq_ns;
 } PITChannel;
 
-typedef struct PITSource {
-    GSource source;
-    PIT *pit;
-} PITSource;
-
 struct PIT {
     Machine *machine;
     PITChannel ch[3];
     bool speaker_data;
     bool refresh;
     bool irq_level;
-    PITSource *src;
+    DeviceTimer *timer;
 };
 
 static uint64_t ns_to_ticks(int64_t ns)
@@ -170,7 +166,7 @@ static void pit_rearm(PIT *pit)
 {
     int64_t t = pit_next_irq_ns(pit);
 
-    g_source_set_ready_time(&pit->src->source, t < 0 ? -1 : (t + 999) / 1000);
+    device_timer_arm(pit->timer, t);
 }
 
 static void pit_irq_update(PIT *pit, int64_t now)
@@ -199,24 +195,10 @@ static void pit_irq_update(PIT *pit, int64_t now)
     pit_rearm(pit);
 }
 
-static gboolean pit_source_dispatch(GSource *source, GSourceFunc cb,
-                                    gpointer data)
+static void pit_timer_expired(void *opaque)
 {
-    PITSource *ps = (PITSource *)source;
-
-    (void)cb;
-    (void)data;
-    /* Re-armed from the device state under the BQL. */
-    g_source_set_ready_time(source, -1);
-    bql_lock();
-    pit_irq_update(ps->pit, clock_ns());
-    bql_unlock();
-    return G_SOURCE_CONTINUE;
+    pit_irq_update(opaque, clock_ns());
 }
-
-static GSourceFuncs pit_source_funcs = {
-    .dispatch = pit_source_dispatch,
-};
 
 /* Channel state changes */
 
@@ -477,17 +459,14 @@ bool x86_pit_init(Machine *m, GError **errp)
         pit->ch[i].gate = i != 2;
         pit->ch[i].count = 0x10000;
     }
-    pit->src = (PITSource *)g_source_new(&pit_source_funcs, sizeof(PITSource));
-    pit->src->pit = pit;
-    g_source_set_name(&pit->src->source, "pit");
-    g_source_attach(&pit->src->source, main_loop_context());
+    pit->timer = device_timer_new("pit", pit_timer_expired, pit);
 
     if (!address_space_add_io(m->io, "pit", PIT_BASE_PORT, 4, &pit_ops, pit,
                               errp) ||
         !address_space_add_io(m->io, "port61", PIT_PORT61, 1, &port61_ops,
                               pit, errp)) {
         /* A mapped region may still point at PIT: it stays allocated. */
-        g_source_set_ready_time(&pit->src->source, -1);
+        device_timer_arm(pit->timer, -1);
         return false;
     }
     return true;
