@@ -332,18 +332,33 @@ static void ram_store(void *p, unsigned size, uint64_t v)
     memcpy(p, &v, size);
 }
 
+/* The callbacks' access size for an access of SIZE bytes to MR. */
+static unsigned io_part_size(const MemoryRegion *mr, unsigned size)
+{
+    unsigned max = mr->ops->max_access_size;
+
+    return max && max < size ? max : size;
+}
+
 static uint64_t io_read(MemoryRegion *mr, uint64_t addr, unsigned size)
 {
     bool locked = bql_locked();
-    uint64_t v;
+    uint64_t offset = addr - mr->base, v = 0;
+    unsigned part;
 
     if (!mr->ops || !mr->ops->read) {
         return size_mask(size);
     }
+    part = io_part_size(mr, size);
     if (!locked) {
         bql_lock();
     }
-    v = mr->ops->read(mr->opaque, addr - mr->base, size);
+    for (unsigned i = 0; i < size; i += part) {
+        uint64_t p = offset + i < mr->size ?
+                     mr->ops->read(mr->opaque, offset + i, part) : ~0ull;
+
+        v |= (p & size_mask(part)) << (8 * i);
+    }
     if (!locked) {
         bql_unlock();
     }
@@ -354,14 +369,20 @@ static void io_write(MemoryRegion *mr, uint64_t addr, unsigned size,
                      uint64_t value)
 {
     bool locked = bql_locked();
+    uint64_t offset = addr - mr->base;
+    unsigned part;
 
     if (!mr->ops || !mr->ops->write) {
         return;
     }
+    part = io_part_size(mr, size);
     if (!locked) {
         bql_lock();
     }
-    mr->ops->write(mr->opaque, addr - mr->base, value & size_mask(size), size);
+    for (unsigned i = 0; i < size && offset + i < mr->size; i += part) {
+        mr->ops->write(mr->opaque, offset + i,
+                       (value >> (8 * i)) & size_mask(part), part);
+    }
     if (!locked) {
         bql_unlock();
     }

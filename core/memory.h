@@ -22,6 +22,13 @@ typedef struct MemoryRegionOps {
     /* SIZE is 1, 2, 4 or 8; OFFSET is relative to the region's base. */
     uint64_t (*read)(void *opaque, uint64_t offset, unsigned size);
     void (*write)(void *opaque, uint64_t offset, uint64_t value, unsigned size);
+    /*
+     * The widest access the callbacks take (0: any).  A wider guest access
+     * is split into consecutive accesses of this size, lowest address
+     * first, as an 8-bit ISA device sees a 16-bit IN; the parts past the
+     * region's end read all ones and are dropped on writes.
+     */
+    unsigned max_access_size;
 } MemoryRegionOps;
 
 typedef struct MemoryRegion {

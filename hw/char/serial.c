@@ -270,30 +270,22 @@ static void reg_write(SerialState *s, unsigned reg, uint8_t val)
     update_irq(s);
 }
 
-/* Wider accesses touch consecutive registers, as on an 8-bit ISA device. */
 static uint64_t serial_io_read(void *opaque, uint64_t offset, unsigned size)
 {
-    uint64_t v = 0;
-
-    for (unsigned i = 0; i < size; i++) {
-        uint64_t byte = offset + i < 8 ? reg_read(opaque, offset + i) : 0xff;
-
-        v |= byte << (8 * i);
-    }
-    return v;
+    return reg_read(opaque, offset);
 }
 
 static void serial_io_write(void *opaque, uint64_t offset, uint64_t value,
                             unsigned size)
 {
-    for (unsigned i = 0; i < size && offset + i < 8; i++) {
-        reg_write(opaque, offset + i, (uint8_t)(value >> (8 * i)));
-    }
+    reg_write(opaque, offset, value);
 }
 
+/* An 8-bit ISA device: wider accesses touch consecutive registers. */
 static const MemoryRegionOps serial_ops = {
     .read = serial_io_read,
     .write = serial_io_write,
+    .max_access_size = 1,
 };
 
 static size_t serial_can_receive(void *opaque)

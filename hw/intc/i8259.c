@@ -335,13 +335,7 @@ static uint8_t chip_read(PICChip *c, unsigned port)
 
 static uint64_t i8259_chip_read(void *opaque, uint64_t offset, unsigned size)
 {
-    PICChip *c = opaque;
-    uint64_t val = 0;
-
-    for (unsigned i = 0; i < size; i++) {
-        val |= (uint64_t)chip_read(c, (offset + i) & 1) << (8 * i);
-    }
-    return val;
+    return chip_read(opaque, offset);
 }
 
 static void i8259_chip_write(void *opaque, uint64_t offset, uint64_t value,
@@ -349,13 +343,10 @@ static void i8259_chip_write(void *opaque, uint64_t offset, uint64_t value,
 {
     PICChip *c = opaque;
 
-    for (unsigned i = 0; i < size; i++) {
-        uint8_t byte = value >> (8 * i);
-        if (((offset + i) & 1) == 0) {
-            chip_write_cmd(c, byte);
-        } else {
-            chip_write_data(c, byte);
-        }
+    if (offset == 0) {
+        chip_write_cmd(c, value);
+    } else {
+        chip_write_data(c, value);
     }
     pic_update(c->pair);
 }
@@ -363,34 +354,30 @@ static void i8259_chip_write(void *opaque, uint64_t offset, uint64_t value,
 const MemoryRegionOps i8259_chip_ops = {
     .read = i8259_chip_read,
     .write = i8259_chip_write,
+    .max_access_size = 1,
 };
 
 static uint64_t i8259_elcr_read(void *opaque, uint64_t offset, unsigned size)
 {
     I8259 *pic = opaque;
-    uint64_t val = 0;
 
-    for (unsigned i = 0; i < size && offset + i < 2; i++) {
-        val |= (uint64_t)pic->chip[offset + i].elcr << (8 * i);
-    }
-    return val;
+    return pic->chip[offset].elcr;
 }
 
 static void i8259_elcr_write(void *opaque, uint64_t offset, uint64_t value,
                              unsigned size)
 {
     I8259 *pic = opaque;
+    PICChip *c = &pic->chip[offset];
 
-    for (unsigned i = 0; i < size && offset + i < 2; i++) {
-        PICChip *c = &pic->chip[offset + i];
-        c->elcr = (value >> (8 * i)) & c->elcr_mask;
-    }
+    c->elcr = value & c->elcr_mask;
     pic_update(pic);
 }
 
 const MemoryRegionOps i8259_elcr_ops = {
     .read = i8259_elcr_read,
     .write = i8259_elcr_write,
+    .max_access_size = 1,
 };
 
 void *i8259_master(I8259 *pic)

@@ -290,27 +290,19 @@ static void port_write(RTCState *s, unsigned port, uint8_t val)
 
 static uint64_t rtc_io_read(void *opaque, uint64_t offset, unsigned size)
 {
-    uint64_t v = 0;
-
-    for (unsigned i = 0; i < size; i++) {
-        uint64_t byte = offset + i < 2 ? port_read(opaque, offset + i) : 0xff;
-
-        v |= byte << (8 * i);
-    }
-    return v;
+    return port_read(opaque, offset);
 }
 
 static void rtc_io_write(void *opaque, uint64_t offset, uint64_t value,
                          unsigned size)
 {
-    for (unsigned i = 0; i < size && offset + i < 2; i++) {
-        port_write(opaque, offset + i, (uint8_t)(value >> (8 * i)));
-    }
+    port_write(opaque, offset, value);
 }
 
 static const MemoryRegionOps rtc_ops = {
     .read = rtc_io_read,
     .write = rtc_io_write,
+    .max_access_size = 1,
 };
 
 static void put16(uint8_t *cmos, unsigned lo, uint64_t value)

@@ -45,7 +45,28 @@ void log_write(void *opaque, uint64_t offset, uint64_t value, unsigned size)
     log->bql_held = bql_locked();
 }
 
-const MemoryRegionOps log_ops = {log_read, log_write};
+const MemoryRegionOps log_ops = {log_read, log_write, 0};
+
+// Byte registers whose value is 0xa0 + their offset; writes are recorded.
+struct ByteRegs {
+    std::vector<std::pair<uint64_t, uint64_t>> writes;
+    std::vector<unsigned> sizes;
+};
+
+uint64_t byte_read(void *opaque, uint64_t offset, unsigned size)
+{
+    static_cast<ByteRegs *>(opaque)->sizes.push_back(size);
+    return 0xa0 + offset;
+}
+
+void byte_write(void *opaque, uint64_t offset, uint64_t value, unsigned size)
+{
+    ByteRegs *r = static_cast<ByteRegs *>(opaque);
+    r->sizes.push_back(size);
+    r->writes.push_back({offset, value});
+}
+
+const MemoryRegionOps byte_ops = {byte_read, byte_write, 1};
 
 guint region_count(AddressSpace *as)
 {
@@ -215,6 +236,25 @@ TEST_F(MemoryTest, IoDispatchInPortSpace)
     EXPECT_EQ(address_space_lookup(io, 0x3ff)->opaque, &uart);
     EXPECT_EQ(address_space_lookup(io, 0x400), nullptr);
     EXPECT_EQ(address_space_lookup(io, 0x10000), nullptr);
+}
+
+TEST_F(MemoryTest, WideAccessesToByteRegistersAreSplit)
+{
+    ByteRegs regs;
+    ASSERT_NE(address_space_add_io(io, "isa", 0x70, 2, &byte_ops, &regs, nullptr),
+              nullptr);
+    uint64_t v;
+    EXPECT_TRUE(address_space_read_val(io, 0x70, 2, &v));
+    EXPECT_EQ(v, 0xa1a0u);                      // consecutive registers
+    EXPECT_TRUE(address_space_read_val(io, 0x71, 4, &v));
+    EXPECT_EQ(v, 0xffffffa1u);                  // past the end: all ones
+    EXPECT_TRUE(address_space_write_val(io, 0x70, 4, 0x44332211));
+    ASSERT_EQ(regs.writes.size(), 2u);          // past the end: dropped
+    EXPECT_EQ(regs.writes[0], std::make_pair(uint64_t{0}, uint64_t{0x11}));
+    EXPECT_EQ(regs.writes[1], std::make_pair(uint64_t{1}, uint64_t{0x22}));
+    for (unsigned size : regs.sizes) {
+        EXPECT_EQ(size, 1u);
+    }
 }
 
 TEST_F(MemoryTest, UnassignedReadsAllOnesWritesDropped)
