@@ -55,10 +55,29 @@ uint64_t x86_read_tsc(X86TCGCPU *env)
     return env->tsc_base + (uint64_t)((__int128)dt * env->tsc_khz / 1000000);
 }
 
+/*
+ * vCPUs whose TSC is set to the same value within a second (the machine's
+ * reset, a snapshot restore) share one time base, as KVM matches TSC
+ * writes: otherwise the microseconds between the writes show up as TSC
+ * warp between CPUs and Linux stops trusting the TSC.
+ */
+static GMutex tsc_sync_lock;
+static uint64_t tsc_sync_val, tsc_sync_base;
+static int64_t tsc_sync_ns = INT64_MIN / 2;
+
 void x86_write_tsc(X86TCGCPU *env, uint64_t val)
 {
-    env->tsc_base = val;
-    env->tsc_ns = clock_ns();
+    int64_t now = clock_ns();
+
+    g_mutex_lock(&tsc_sync_lock);
+    if (val != tsc_sync_val || now - tsc_sync_ns > 1000000000) {
+        tsc_sync_val = val;
+        tsc_sync_base = val;
+        tsc_sync_ns = now;
+    }
+    env->tsc_base = tsc_sync_base;
+    env->tsc_ns = tsc_sync_ns;
+    g_mutex_unlock(&tsc_sync_lock);
 }
 
 void x86_unimplemented(X86TCGCPU *env, const X86Insn *insn)
@@ -129,6 +148,11 @@ void x86_tcg_set_state(X86TCGCPU *env, const X86CPUState *s)
 {
     env->s = *s;
     reset_private(env);
+    /*
+     * Guest RAM may have been reloaded behind our back (reset, snapshot
+     * restore): no write went through the soft TLB to invalidate blocks.
+     */
+    tcg_cache_flush(&env->cache);
 }
 
 jmp_buf *x86_tcg_jmp_buf(X86TCGCPU *env)
@@ -142,12 +166,17 @@ jmp_buf *x86_tcg_jmp_buf(X86TCGCPU *env)
 static void do_init(X86TCGCPU *env)
 {
     uint64_t apic_base = env->s.apic_base;
+    uint64_t tsc_base = env->tsc_base;
+    int64_t tsc_ns = env->tsc_ns;
 
+    /* INIT keeps the APIC base and the running TSC. */
     x86_cpu_state_reset(&env->s, env->cpu->index);
     env->s.apic_base = apic_base;
     env->s.mp_state = X86_MP_WAIT_SIPI;
     env->nmi_pending = env->nmi_blocked = false;
     reset_private(env);
+    env->tsc_base = tsc_base;
+    env->tsc_ns = tsc_ns;
 }
 
 static void do_sipi(X86TCGCPU *env, uint8_t vector)
@@ -194,12 +223,11 @@ static void deliver_external(X86TCGCPU *env, int vec)
     env->delivering = -1;
 }
 
-int x86_tcg_handle_events(X86TCGCPU *env)
+static G_GNUC_NO_INLINE int handle_events_slow(X86TCGCPU *env,
+                                                uint32_t epoch)
 {
     VCPU *cpu = env->cpu;
     const X86InterruptSource *ic = env->m->intc;
-    uint32_t epoch;
-
     if (unlikely(env->shutdown)) {
         return VCPU_RUN_SHUTDOWN;
     }
@@ -209,7 +237,6 @@ int x86_tcg_handle_events(X86TCGCPU *env)
             return VCPU_RUN_SHUTDOWN;
         }
     }
-    epoch = __atomic_load_n(&env->pages->code_epoch, __ATOMIC_ACQUIRE);
     if (unlikely(epoch != env->code_epoch)) {
         env->code_epoch = epoch;
         x86_tlb_flush(env, false);
@@ -246,6 +273,23 @@ int x86_tcg_handle_events(X86TCGCPU *env)
     return -1;
 }
 
+int x86_tcg_handle_events(X86TCGCPU *env)
+{
+    uint32_t epoch = __atomic_load_n(&env->pages->code_epoch,
+                                     __ATOMIC_ACQUIRE);
+
+    /* The common case, kept free of the slow path's register spills. */
+    if (likely(!env->excp_pending && !env->shutdown &&
+               epoch == env->code_epoch &&
+               !g_atomic_int_get(&env->cpu->interrupt_request) &&
+               env->s.mp_state == X86_MP_RUNNABLE && !env->nmi_pending &&
+               !(env->irq_hint && (env->s.rflags & X86_FLAG_IF) &&
+                 !env->s.interrupt_shadow && env->m->intc))) {
+        return -1;
+    }
+    return handle_events_slow(env, epoch);
+}
+
 /* ------------------------------------------------------------------ */
 /* Blocks */
 
@@ -266,6 +310,37 @@ static bool insn_ends_block(const X86Insn *insn)
 
     for (unsigned i = 0; i < G_N_ELEMENTS(enders); i++) {
         if (insn->fn == enders[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Writes all six arithmetic flags without reading any, and cannot fault. */
+static bool insn_sets_all_flags(const X86Insn *insn)
+{
+    static const X86InsnFn no_mem[] = {
+        op_add_a_i, op_or_a_i, op_and_a_i, op_sub_a_i, op_xor_a_i,
+        op_cmp_a_i, op_test_a_i,
+    };
+    static const X86InsnFn reg_forms[] = {
+        op_add_rm_r, op_add_r_rm, op_add_rm_i, op_or_rm_r, op_or_r_rm,
+        op_or_rm_i, op_and_rm_r, op_and_r_rm, op_and_rm_i, op_sub_rm_r,
+        op_sub_r_rm, op_sub_rm_i, op_xor_rm_r, op_xor_r_rm, op_xor_rm_i,
+        op_cmp_rm_r, op_cmp_r_rm, op_cmp_rm_i, op_test_rm_r, op_test_rm_i,
+        op_imul_r_rm, op_imul_r_rm_i,
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(no_mem); i++) {
+        if (insn->fn == no_mem[i]) {
+            return true;
+        }
+    }
+    if (insn->mod != 3) {
+        return false;
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(reg_forms); i++) {
+        if (insn->fn == reg_forms[i]) {
             return true;
         }
     }
@@ -317,23 +392,28 @@ static TCGBlock *translate(X86TCGCPU *env, uint64_t pc, uint64_t paddr,
             break;
         }
     }
+    for (unsigned i = 0; i + 1 < n; i++) {
+        if (insn_sets_all_flags(&insns[i + 1])) {
+            insns[i].pfx |= PFX_NOFLAGS;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        x86_specialize_alu(&insns[i]);
+        x86_specialize_mov(&insns[i]);
+    }
     tb->ninsns = n;
     tcg_cache_commit(&env->cache, tb, n * sizeof(X86Insn));
     return tb;
 }
 
-void x86_tcg_exec_block(X86TCGCPU *env)
+/* The block at linear address PC: decoded, looked up, or cached. */
+static TCGBlock *find_block(X86TCGCPU *env, uint64_t pc, uint32_t flags)
 {
-    uint64_t pc = env->s.segs[SEG_CS].base + env->s.rip;
+    uint64_t flushes = env->cache.flushes;
     const uint8_t *host;
-    const X86Insn *insn;
     uint64_t paddr;
     TCGBlock *tb;
-    unsigned n;
 
-    if (!x86_64bit(env)) {
-        pc = (uint32_t)pc;
-    }
     host = x86_fetch_ptr(env, pc, &paddr, true);
     if (unlikely(!host)) {
         x86_raise_noerr(env, EXCP_UD);
@@ -341,12 +421,60 @@ void x86_tcg_exec_block(X86TCGCPU *env)
     tb = tcg_cache_lookup(&env->cache, env->pages, paddr, env->code_size);
     if (!tb) {
         tb = translate(env, pc, paddr, host);
+        if (env->cache.flushes != flushes) {
+            memset(env->jc, 0, sizeof(env->jc));
+        }
+    }
+    env->jc[jc_index(pc)].pc = pc;
+    env->jc[jc_index(pc)].flags = flags;
+    env->jc[jc_index(pc)].tb = tb;
+    return tb;
+}
+
+/*
+ * RFLAGS.TF: one instruction, then a #DB trap (DR6.BS) that returns after
+ * it.  TF is sampled before the instruction, so the trap follows the
+ * instruction after a POPF or IRET that sets it, as on hardware.
+ */
+static void single_step(X86TCGCPU *env, const X86Insn *insn)
+{
+    env->s.interrupt_shadow = false;
+    env->next_rip = env->s.rip + insn->len;
+    insn->fn(env, insn);
+    env->s.rip = env->next_rip;
+    env->cur_page1 = env->cur_page2 = TCG_NO_PAGE;
+    env->s.dr[6] |= 1u << 14;
+    x86_raise_noerr(env, EXCP_DB);
+}
+
+void x86_tcg_exec_block(X86TCGCPU *env)
+{
+    uint64_t pc = env->s.segs[SEG_CS].base + env->s.rip;
+    uint32_t flags = env->code_size | env->mmu_idx << 4;
+    uint32_t epoch = __atomic_load_n(&env->pages->inval_epoch,
+                                     __ATOMIC_ACQUIRE);
+    const X86Insn *insn;
+    TCGBlock *tb;
+    unsigned n;
+
+    if (!x86_64bit(env)) {
+        pc = (uint32_t)pc;
+    }
+    tb = env->jc[jc_index(pc)].tb;
+    if (unlikely(!tb || env->jc[jc_index(pc)].pc != pc ||
+                 env->jc[jc_index(pc)].flags != flags ||
+                 tb->checked_epoch != epoch)) {
+        tb = find_block(env, pc, flags);
     }
     env->cur_page1 = tb->pc & PAGE_MASK_4K;
     env->cur_page2 = tb->page2;
     env->block_exit = false;
     insn = (const X86Insn *)tb->data;
     n = tb->ninsns;
+    if (unlikely(env->s.rflags & X86_FLAG_TF)) {
+        single_step(env, insn);
+        return;
+    }
     if (env->s.interrupt_shadow) {
         env->s.interrupt_shadow = false;
         n = 1;

@@ -10,7 +10,7 @@ enum {
     F_MODRM = 1 << 0,
     F_BYTE = 1 << 1,            /* byte operands: reg and rm */
     F_RMBYTE = 1 << 2,          /* byte rm only (MOVZX, SETcc) */
-    F_DEF64 = 1 << 3,           /* 64-bit operand size by default in long mode */
+    F_DEF64 = 1 << 3,           /* 64-bit operand size by default */
     F_NO64 = 1 << 4,            /* invalid in 64-bit mode */
     F_REGOP = 1 << 5,           /* register in the low 3 opcode bits */
     F_GROUP = 1 << 6,           /* handler chosen by ModRM.reg */
@@ -26,13 +26,13 @@ typedef struct OpInfo {
     uint8_t ext;
 } OpInfo;
 
-#define ALU(n)                                                          \
-    [n * 8 + 0] = { op_alu_rm_r, F_MODRM | F_BYTE, I_NONE, n },         \
-    [n * 8 + 1] = { op_alu_rm_r, F_MODRM, I_NONE, n },                  \
-    [n * 8 + 2] = { op_alu_r_rm, F_MODRM | F_BYTE, I_NONE, n },         \
-    [n * 8 + 3] = { op_alu_r_rm, F_MODRM, I_NONE, n },                  \
-    [n * 8 + 4] = { op_alu_a_i, F_BYTE, I_B, n },                       \
-    [n * 8 + 5] = { op_alu_a_i, 0, I_Z, n }
+#define ALU(n, name)                                                    \
+    [n * 8 + 0] = { op_##name##_rm_r, F_MODRM | F_BYTE, I_NONE, n },    \
+    [n * 8 + 1] = { op_##name##_rm_r, F_MODRM, I_NONE, n },             \
+    [n * 8 + 2] = { op_##name##_r_rm, F_MODRM | F_BYTE, I_NONE, n },    \
+    [n * 8 + 3] = { op_##name##_r_rm, F_MODRM, I_NONE, n },             \
+    [n * 8 + 4] = { op_##name##_a_i, F_BYTE, I_B, n },                  \
+    [n * 8 + 5] = { op_##name##_a_i, 0, I_Z, n },
 
 #define R8(base, fn_, fl, im)                                           \
     [base + 0] = { fn_, (fl) | F_REGOP, im, 0 },                        \
@@ -55,7 +55,7 @@ typedef struct OpInfo {
     [base + 14] = { fn_, fl, im, 14 }, [base + 15] = { fn_, fl, im, 15 }
 
 static const OpInfo op1[256] = {
-    ALU(0), ALU(1), ALU(2), ALU(3), ALU(4), ALU(5), ALU(6), ALU(7),
+    X86_ALU_OPS(ALU)
     [0x06] = { op_push_seg, F_NO64, I_NONE, SEG_ES },
     [0x07] = { op_pop_seg, F_NO64, I_NONE, SEG_ES },
     [0x0e] = { op_push_seg, F_NO64, I_NONE, SEG_CS },
@@ -79,10 +79,10 @@ static const OpInfo op1[256] = {
     [0x6e] = { op_outs, F_BYTE, I_NONE, 0 },
     [0x6f] = { op_outs, 0, I_NONE, 0 },
     CC16(0x70, op_jcc, F_F64, I_B),
-    [0x80] = { op_alu_rm_i, F_MODRM | F_BYTE | F_GROUP, I_B, 0 },
-    [0x81] = { op_alu_rm_i, F_MODRM | F_GROUP, I_Z, 0 },
-    [0x82] = { op_alu_rm_i, F_MODRM | F_BYTE | F_GROUP | F_NO64, I_B, 0 },
-    [0x83] = { op_alu_rm_i, F_MODRM | F_GROUP, I_B, 0 },
+    [0x80] = { op_add_rm_i, F_MODRM | F_BYTE | F_GROUP, I_B, 0 },
+    [0x81] = { op_add_rm_i, F_MODRM | F_GROUP, I_Z, 0 },
+    [0x82] = { op_add_rm_i, F_MODRM | F_BYTE | F_GROUP | F_NO64, I_B, 0 },
+    [0x83] = { op_add_rm_i, F_MODRM | F_GROUP, I_B, 0 },
     [0x84] = { op_test_rm_r, F_MODRM | F_BYTE, I_NONE, 0 },
     [0x85] = { op_test_rm_r, F_MODRM, I_NONE, 0 },
     [0x86] = { op_xchg_rm_r, F_MODRM | F_BYTE, I_NONE, 0 },
@@ -185,6 +185,8 @@ static const OpInfo op1[256] = {
 static const OpInfo op2[256] = {
     [0x00] = { NULL, F_MODRM | F_GROUP, I_NONE, 0 },
     [0x01] = { NULL, F_MODRM | F_GROUP, I_NONE, 0 },
+    [0x02] = { op_lar, F_MODRM, I_NONE, 0 },
+    [0x03] = { op_lsl, F_MODRM, I_NONE, 0 },
     [0x05] = { op_syscall, 0, I_NONE, 0 },
     [0x06] = { op_clts, 0, I_NONE, 0 },
     [0x07] = { op_sysret, 0, I_NONE, 0 },
@@ -342,6 +344,8 @@ static X86InsnFn group_fn(X86Insn *insn, unsigned opc, unsigned rex)
 
     switch (opc) {
     case 0x80: case 0x81: case 0x82: case 0x83:
+        insn->ext = reg;
+        return x86_alu_rm_i_fns[reg];
     case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3:
         insn->ext = reg;
         return op1[opc].fn;
@@ -364,7 +368,7 @@ static X86InsnFn group_fn(X86Insn *insn, unsigned opc, unsigned rex)
     }
     case 0x100: {
         static const X86InsnFn f[8] = { op_sldt, op_str, op_lldt, op_ltr,
-                                        NULL, NULL, NULL, NULL };
+                                        op_verr, op_verw, NULL, NULL };
         return f[reg];
     }
     case 0x101:
@@ -428,32 +432,29 @@ static unsigned imm_size(unsigned kind, unsigned size)
 {
     switch (kind) {
     case I_B: case I_UB: return 1;
-    case I_W: return 2;
     case I_Z: return size == 2 ? 2 : 4;
     case I_V: return size;
     default: return 0;
     }
 }
 
-/* Returns false when CODE was too short; fills *INSN otherwise. */
-bool x86_decode(X86TCGCPU *env, const uint8_t *code, unsigned avail,
-                X86Insn *insn)
-{
-    DecodeCtx c = { .p = code, .avail = avail };
-    bool mode64 = x86_64bit(env);
-    unsigned rex = 0, opc, flags, b;
-    bool p66 = false, p67 = false, sse = false;
+/* Everything known about the instruction being decoded. */
+typedef struct Decoder {
+    DecodeCtx c;
+    X86Insn *insn;
+    unsigned rex, opc;
+    bool mode64, p66, p67, sse;
     OpInfo info;
+} Decoder;
 
-    memset(insn, 0, sizeof(*insn));
-    insn->seg = 0xff;
-    insn->base = insn->index = X86_NOREG;
+/* Legacy prefixes and REX; false if there are too many. */
+static bool decode_prefixes(Decoder *d)
+{
+    X86Insn *insn = d->insn;
+    unsigned b;
 
     for (;;) {
-        b = fetch(&c, 1);
-        if (c.short_) {
-            return false;
-        }
+        b = fetch(&d->c, 1);
         switch (b) {
         case 0x26: insn->seg = SEG_ES; break;
         case 0x2e: insn->seg = SEG_CS; break;
@@ -461,189 +462,230 @@ bool x86_decode(X86TCGCPU *env, const uint8_t *code, unsigned avail,
         case 0x3e: insn->seg = SEG_DS; break;
         case 0x64: insn->seg = SEG_FS; break;
         case 0x65: insn->seg = SEG_GS; break;
-        case 0x66: p66 = true; insn->pfx |= PFX_66; break;
-        case 0x67: p67 = true; break;
+        case 0x66: d->p66 = true; insn->pfx |= PFX_66; break;
+        case 0x67: d->p67 = true; break;
         case 0xf0: insn->pfx |= PFX_LOCK; break;
         case 0xf2: insn->pfx = (insn->pfx & ~PFX_REPZ) | PFX_REPNZ; break;
         case 0xf3: insn->pfx = (insn->pfx & ~PFX_REPNZ) | PFX_REPZ; break;
         default:
-            goto prefixes_done;
+            d->c.pos--;         /* not a prefix: the opcode */
+            if (d->mode64 && (b & 0xf0) == 0x40) {
+                d->rex = b;
+                insn->pfx |= PFX_REX | ((b & 8) ? PFX_REXW : 0);
+                d->c.pos++;
+            }
+            return true;
         }
-        rex = 0;
-        if (c.pos >= 15) {
-            goto bad;
+        if (d->c.short_ || d->c.pos >= 15) {
+            return d->c.short_;
         }
     }
-prefixes_done:
-    if (mode64 && (b & 0xf0) == 0x40) {
-        rex = b;
-        insn->pfx |= PFX_REX | ((rex & 8) ? PFX_REXW : 0);
-        b = fetch(&c, 1);
-    }
-    opc = b;
+}
+
+/* The opcode (one, two or three bytes) and its table entry. */
+static void decode_opcode(Decoder *d)
+{
+    X86Insn *insn = d->insn;
+    unsigned b = fetch(&d->c, 1), opc = b;
+
     if (b == 0x0f) {
-        b = fetch(&c, 1);
+        b = fetch(&d->c, 1);
         opc = 0x100 | b;
         if (b == 0x38 || b == 0x3a) {
-            opc = (b == 0x38 ? 0x200 : 0x300) | fetch(&c, 1);
+            opc = (b == 0x38 ? 0x200 : 0x300) | fetch(&d->c, 1);
         }
     }
-    if (c.short_) {
-        return false;
-    }
+    d->opc = opc;
     insn->op = opc;
-
     if (opc < 0x100) {
-        info = op1[opc];
+        d->info = op1[opc];
     } else if (opc < 0x200) {
-        info = op2[opc & 0xff];
-        if (!info.fn && !(info.flags & F_GROUP)) {
-            sse = true;
-        }
+        d->info = op2[opc & 0xff];
+        d->sse = !d->info.fn && !(d->info.flags & F_GROUP);
     } else {
-        info = (OpInfo){ NULL, 0, I_NONE, 0 };
-        sse = true;
+        d->info = (OpInfo){ NULL, 0, I_NONE, 0 };
+        d->sse = true;
     }
+    /* F3-prefixed forms of 0F B8/BC/BD, and NOP/PAUSE vs XCHG r8. */
     if (opc == 0x1b8 || opc == 0x1bc || opc == 0x1bd) {
-        sse = false;
-        info.flags = F_MODRM;
+        d->sse = false;
+        d->info.flags = F_MODRM;
         if (insn->pfx & PFX_REPZ) {
-            info.fn = opc == 0x1b8 ? op_popcnt : opc == 0x1bc ? op_tzcnt
-                                                               : op_lzcnt;
+            d->info.fn = opc == 0x1b8 ? op_popcnt
+                         : opc == 0x1bc ? op_tzcnt : op_lzcnt;
         } else if (opc == 0x1b8) {
-            info.fn = NULL;
+            d->info.fn = NULL;
         }
     }
-    if (opc == 0x90 && !(rex & 1)) {
-        info.fn = (insn->pfx & PFX_REPZ) ? op_pause : op_nop;
+    if (opc == 0x90 && !(d->rex & 1)) {
+        d->info.fn = (insn->pfx & PFX_REPZ) ? op_pause : op_nop;
     }
-    flags = info.flags;
-    insn->ext = info.ext;
-    insn->fn = info.fn;
+    if (d->sse) {
+        d->info.flags = sse_has_modrm(opc) ? F_MODRM : 0;
+    }
+    insn->ext = d->info.ext;
+    insn->fn = d->info.fn;
+    if ((d->info.flags & F_NO64) && d->mode64) {
+        insn->fn = op_ud;
+    }
+}
 
-    /* operand and address sizes */
+static void decode_sizes(Decoder *d, unsigned code_size)
+{
+    X86Insn *insn = d->insn;
+    unsigned flags = d->info.flags;
+
     if (flags & F_BYTE) {
         insn->size = 1;
-    } else if (mode64) {
-        if (rex & 8) {
+    } else if (d->mode64) {
+        if ((d->rex & 8) || (flags & F_F64)) {
             insn->size = 8;
-        } else if (flags & F_F64) {
-            insn->size = 8;
-        } else if (p66) {
+        } else if (d->p66) {
             insn->size = 2;
         } else {
             insn->size = (flags & F_DEF64) ? 8 : 4;
         }
     } else {
-        insn->size = ((env->code_size == 2) != p66) ? 2 : 4;
+        insn->size = ((code_size == 2) != d->p66) ? 2 : 4;
     }
-    if (mode64) {
-        insn->asize = p67 ? 4 : 8;
+    if (d->mode64) {
+        insn->asize = d->p67 ? 4 : 8;
     } else {
-        insn->asize = ((env->code_size == 2) != p67) ? 2 : 4;
+        insn->asize = ((code_size == 2) != d->p67) ? 2 : 4;
     }
-    if ((flags & F_NO64) && mode64) {
-        insn->fn = NULL;
+    if (d->opc >= 0x120 && d->opc <= 0x123) {
+        insn->size = d->mode64 ? 8 : 4;     /* MOV CR/DR */
     }
+}
 
-    if (sse) {
-        flags = F_MODRM;
-        if (!sse_has_modrm(opc)) {
-            flags = 0;
-        }
-    }
+/* ModRM (and SIB, displacement), or the register in the opcode. */
+static void decode_operands(Decoder *d)
+{
+    X86Insn *insn = d->insn;
+    unsigned flags = d->info.flags, rex = d->rex;
+    unsigned modrm, mod, rm, reg;
+
     if (flags & F_REGOP) {
-        insn->reg = (opc & 7) | ((rex & 1) << 3);
+        insn->reg = (d->opc & 7) | ((rex & 1) << 3);
         if (flags & F_BYTE) {
             insn->reg = byte_reg(insn->reg, rex);
         }
     }
-    if (flags & F_MODRM) {
-        unsigned modrm = fetch(&c, 1);
-        unsigned mod = modrm >> 6, rm = modrm & 7;
+    if (!(flags & F_MODRM)) {
+        return;
+    }
+    modrm = fetch(&d->c, 1);
+    mod = modrm >> 6;
+    rm = modrm & 7;
+    insn->mod = mod;
+    insn->reg = ((modrm >> 3) & 7) | ((rex & 4) << 1);
+    insn->rm = rm | ((rex & 1) << 3);
+    if ((flags & F_BYTE) && !(flags & F_GROUP)) {
+        insn->reg = byte_reg(insn->reg, rex);
+    }
+    if ((flags & (F_BYTE | F_RMBYTE)) && mod == 3) {
+        insn->rm = byte_reg(insn->rm, rex);
+    }
+    if (mod != 3) {
+        if (insn->asize == 2) {
+            decode_modrm16(&d->c, insn, mod, rm);
+        } else {
+            decode_modrm32(&d->c, insn, mod, rm, rex, d->mode64);
+        }
+    }
+    if (!(flags & F_GROUP)) {
+        return;
+    }
+    insn->fn = group_fn(insn, d->opc, rex);
+    reg = insn->reg & 7;
+    if (d->opc == 0xff && d->mode64 && (reg == 2 || reg == 4 || reg == 6)) {
+        /* near CALL/JMP are 64-bit; PUSH is 64- or 16-bit */
+        insn->size = (reg != 6 || (rex & 8) || !d->p66) ? 8 : 2;
+    }
+    if ((d->opc == 0xf6 || d->opc == 0xf7) && reg < 2) {
+        d->info.imm = d->opc == 0xf6 ? I_B : I_Z;     /* TEST r/m, imm */
+    }
+}
 
-        insn->mod = mod;
-        insn->reg = ((modrm >> 3) & 7) | ((rex & 4) << 1);
-        insn->rm = rm | ((rex & 1) << 3);
-        if ((flags & F_BYTE) && !(flags & F_GROUP)) {
-            insn->reg = byte_reg(insn->reg, rex);
-        }
-        if ((flags & (F_BYTE | F_RMBYTE)) && mod == 3) {
-            insn->rm = byte_reg(insn->rm, rex);
-        }
-        if (mod != 3) {
-            if (insn->asize == 2) {
-                decode_modrm16(&c, insn, mod, rm);
-            } else {
-                decode_modrm32(&c, insn, mod, rm, rex, mode64);
-            }
-        }
-        if (flags & F_GROUP) {
-            insn->fn = group_fn(insn, opc, rex);
-            if (opc == 0xff && mode64 && ((insn->reg & 7) == 2 ||
-                (insn->reg & 7) == 4 || (insn->reg & 7) == 6)) {
-                insn->size = (rex & 8) || !p66 ? 8 : 2;
-                if ((insn->reg & 7) != 6) {
-                    insn->size = 8;
-                }
-            }
-            if ((opc == 0xf6 || opc == 0xf7) && (insn->reg & 7) < 2) {
-                info.imm = opc == 0xf6 ? I_B : I_Z;
-            }
-        }
-    }
-    if (insn->seg == 0xff) {
-        insn->seg = SEG_DS;
-    }
-    if (sse) {
-        insn->fn = sse_decode(insn, opc, &info.imm);
-    }
-    if (opc >= 0x120 && opc <= 0x123) {
-        insn->size = mode64 ? 8 : 4;
-    }
+static void decode_immediate(Decoder *d)
+{
+    X86Insn *insn = d->insn;
+    unsigned kind = d->info.imm, n;
 
-    switch (info.imm) {
+    switch (kind) {
     case I_NONE:
         break;
     case I_MOFFS:
-        insn->imm = fetch(&c, insn->asize);
+        insn->imm = fetch(&d->c, insn->asize);
         break;
     case I_FAR:
-        insn->imm = fetch(&c, insn->size == 2 ? 2 : 4);
-        insn->imm2 = fetch(&c, 2);
+        insn->imm = fetch(&d->c, insn->size == 2 ? 2 : 4);
+        insn->imm2 = fetch(&d->c, 2);
         break;
     case I_ENTER:
-        insn->imm = fetch(&c, 2);
-        insn->imm2 = fetch(&c, 1);
+        insn->imm = fetch(&d->c, 2);
+        insn->imm2 = fetch(&d->c, 1);
         break;
     case I_UB:
-        insn->imm = fetch(&c, 1);
+        insn->imm = fetch(&d->c, 1);
         break;
-    default: {
-        unsigned n = imm_size(info.imm, insn->size);
-
-        insn->imm = sext(fetch(&c, n), n);
-        if (info.imm == I_W) {
-            insn->imm &= 0xffff;
-        } else if (info.imm == I_V || (flags & F_BYTE)) {
+    case I_W:
+        insn->imm = fetch(&d->c, 2);
+        break;
+    default:
+        n = imm_size(kind, insn->size);
+        insn->imm = sext(fetch(&d->c, n), n);
+        if (kind == I_V || (d->info.flags & F_BYTE)) {
             insn->imm &= size_mask(insn->size);
         }
         break;
     }
-    }
-    if (c.short_) {
-        return false;
-    }
-    if (c.pos > 15) {
+}
+
+/* Returns false when CODE was too short; fills *INSN otherwise. */
+bool x86_decode(X86TCGCPU *env, const uint8_t *code, unsigned avail,
+                X86Insn *insn)
+{
+    Decoder d = {
+        .c = { .p = code, .avail = avail },
+        .insn = insn,
+        .mode64 = x86_64bit(env),
+    };
+
+    memset(insn, 0, sizeof(*insn));
+    insn->seg = 0xff;
+    insn->base = insn->index = X86_NOREG;
+
+    if (!decode_prefixes(&d)) {
         goto bad;
     }
-    insn->len = c.pos;
+    decode_opcode(&d);
+    if (d.c.short_) {
+        return false;
+    }
+    decode_sizes(&d, env->code_size);
+    decode_operands(&d);
+    if (insn->seg == 0xff) {
+        insn->seg = SEG_DS;
+    }
+    if (d.sse) {
+        insn->fn = sse_decode(insn, d.opc, &d.info.imm);
+    }
+    decode_immediate(&d);
+    if (d.c.short_) {
+        return false;
+    }
+    if (d.c.pos > 15) {
+        goto bad;
+    }
+    insn->len = d.c.pos;
     if (!insn->fn) {
         insn->fn = x86_unimplemented;
     }
     return true;
 
 bad:
+    /* More than 15 bytes: #GP. */
     memset(insn, 0, sizeof(*insn));
     insn->len = 1;
     insn->fn = op_gp0;

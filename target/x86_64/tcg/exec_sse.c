@@ -1,76 +1,10 @@
 /*
- * SSE and SSE2 on XMM registers: moves, packed integer arithmetic,
- * logic, shuffles and unpacks, and scalar/packed float arithmetic,
- * compares and conversions.  Float results use the host's IEEE arithmetic
- * in round-to-nearest; MXCSR exception flags are not tracked.  MMX forms
- * (no 66 prefix on integer opcodes) are not implemented.
+ * SSE and SSE2: register and memory moves, and the decoder's table of
+ * every implemented 0F-map opcode by mandatory prefix.  Packed integer
+ * operations are in exec_sse_int.c, floating point in exec_sse_fp.c, the
+ * MMX forms (integer opcodes without the 66 prefix) in exec_mmx.c.
  */
-#include <math.h>
-
 #include "target/x86_64/tcg/sse.h"
-
-/* prefix kinds */
-enum { PK_NONE, PK_66, PK_F3, PK_F2 };
-
-static void sse_check(X86TCGCPU *env)
-{
-    if ((env->s.cr0 & X86_CR0_EM) || !(env->s.cr4 & X86_CR4_OSFXSR)) {
-        x86_raise_noerr(env, EXCP_UD);
-    }
-    if (env->s.cr0 & X86_CR0_TS) {
-        x86_raise_noerr(env, EXCP_NM);
-    }
-}
-
-static inline X86XMMReg *xr(X86TCGCPU *env, unsigned r)
-{
-    return &env->s.xmm[r & 15];
-}
-
-/* Loads the 128-bit r/m operand; ALIGNED memory operands must be 16-aligned. */
-static void ld_src(X86TCGCPU *env, const X86Insn *insn, X86XMMReg *v,
-                   bool aligned)
-{
-    uint64_t la;
-
-    if (insn->mod == 3) {
-        *v = *xr(env, insn->rm);
-        return;
-    }
-    la = insn_ea(env, insn);
-    if (aligned && (la & 15)) {
-        x86_raise(env, EXCP_GP, 0);
-    }
-    v->q[0] = x86_ld(env, la, 8);
-    v->q[1] = x86_ld(env, la + 8, 8);
-}
-
-static void st_dst(X86TCGCPU *env, const X86Insn *insn, const X86XMMReg *v,
-                   bool aligned)
-{
-    uint64_t la;
-
-    if (insn->mod == 3) {
-        *xr(env, insn->rm) = *v;
-        return;
-    }
-    la = insn_ea(env, insn);
-    if (aligned && (la & 15)) {
-        x86_raise(env, EXCP_GP, 0);
-    }
-    x86_st(env, la + 15, 1, x86_ld(env, la + 15, 1));
-    x86_st(env, la, 8, v->q[0]);
-    x86_st(env, la + 8, 8, v->q[1]);
-}
-
-/* Scalar source of SIZE bytes (register low part or memory). */
-static uint64_t ld_scalar(X86TCGCPU *env, const X86Insn *insn, unsigned size)
-{
-    if (insn->mod == 3) {
-        return xr(env, insn->rm)->q[0] & size_mask(size);
-    }
-    return x86_ld(env, insn_ea(env, insn), size);
-}
 
 /* ------------------------------------------------------------------ */
 /* Moves */
@@ -301,517 +235,6 @@ H(sse_emms)
 }
 
 /* ------------------------------------------------------------------ */
-/* Packed integer */
-
-enum {
-    PI_PADDB, PI_PADDW, PI_PADDD, PI_PADDQ, PI_PSUBB, PI_PSUBW, PI_PSUBD,
-    PI_PSUBQ, PI_PADDSB, PI_PADDSW, PI_PSUBSB, PI_PSUBSW, PI_PADDUSB,
-    PI_PADDUSW, PI_PSUBUSB, PI_PSUBUSW, PI_PCMPEQB, PI_PCMPEQW, PI_PCMPEQD,
-    PI_PCMPGTB, PI_PCMPGTW, PI_PCMPGTD, PI_PAND, PI_PANDN, PI_POR, PI_PXOR,
-    PI_PMINUB, PI_PMAXUB, PI_PMINSW, PI_PMAXSW, PI_PAVGB, PI_PAVGW,
-    PI_PMULLW, PI_PMULHW, PI_PMULHUW, PI_PMULUDQ, PI_PMADDWD, PI_PSADBW,
-    PI_PUNPCKLBW, PI_PUNPCKLWD, PI_PUNPCKLDQ, PI_PUNPCKLQDQ, PI_PUNPCKHBW,
-    PI_PUNPCKHWD, PI_PUNPCKHDQ, PI_PUNPCKHQDQ, PI_PACKSSWB, PI_PACKSSDW,
-    PI_PACKUSWB, PI_UNPCKLPS, PI_UNPCKHPS, PI_ANDNPS,
-};
-
-static int sat8(int v) { return v < -128 ? -128 : v > 127 ? 127 : v; }
-static int sat16(int v) { return v < -32768 ? -32768 : v > 32767 ? 32767 : v; }
-static unsigned usat8(int v) { return v < 0 ? 0 : v > 255 ? 255 : v; }
-static unsigned usat16(int v) { return v < 0 ? 0 : v > 65535 ? 65535 : v; }
-
-static void unpack(X86XMMReg *r, const X86XMMReg *a, const X86XMMReg *b,
-                   unsigned esize, bool high)
-{
-    unsigned n = 16 / esize / 2, off = high ? 8 : 0;
-
-    for (unsigned i = 0; i < n; i++) {
-        memcpy(&r->b[2 * i * esize], &a->b[off + i * esize], esize);
-        memcpy(&r->b[(2 * i + 1) * esize], &b->b[off + i * esize], esize);
-    }
-}
-
-static void packed_int(unsigned op, X86XMMReg *r, const X86XMMReg *a,
-                       const X86XMMReg *b)
-{
-    int i;
-
-    switch (op) {
-    case PI_PADDB: for (i = 0; i < 16; i++) r->b[i] = a->b[i] + b->b[i]; break;
-    case PI_PADDW: for (i = 0; i < 8; i++) r->w[i] = a->w[i] + b->w[i]; break;
-    case PI_PADDD: for (i = 0; i < 4; i++) r->d[i] = a->d[i] + b->d[i]; break;
-    case PI_PADDQ: for (i = 0; i < 2; i++) r->q[i] = a->q[i] + b->q[i]; break;
-    case PI_PSUBB: for (i = 0; i < 16; i++) r->b[i] = a->b[i] - b->b[i]; break;
-    case PI_PSUBW: for (i = 0; i < 8; i++) r->w[i] = a->w[i] - b->w[i]; break;
-    case PI_PSUBD: for (i = 0; i < 4; i++) r->d[i] = a->d[i] - b->d[i]; break;
-    case PI_PSUBQ: for (i = 0; i < 2; i++) r->q[i] = a->q[i] - b->q[i]; break;
-    case PI_PADDSB:
-        for (i = 0; i < 16; i++) r->b[i] = sat8((int8_t)a->b[i] + (int8_t)b->b[i]);
-        break;
-    case PI_PADDSW:
-        for (i = 0; i < 8; i++) r->w[i] = sat16((int16_t)a->w[i] + (int16_t)b->w[i]);
-        break;
-    case PI_PSUBSB:
-        for (i = 0; i < 16; i++) r->b[i] = sat8((int8_t)a->b[i] - (int8_t)b->b[i]);
-        break;
-    case PI_PSUBSW:
-        for (i = 0; i < 8; i++) r->w[i] = sat16((int16_t)a->w[i] - (int16_t)b->w[i]);
-        break;
-    case PI_PADDUSB: for (i = 0; i < 16; i++) r->b[i] = usat8(a->b[i] + b->b[i]); break;
-    case PI_PADDUSW: for (i = 0; i < 8; i++) r->w[i] = usat16(a->w[i] + b->w[i]); break;
-    case PI_PSUBUSB: for (i = 0; i < 16; i++) r->b[i] = usat8(a->b[i] - b->b[i]); break;
-    case PI_PSUBUSW: for (i = 0; i < 8; i++) r->w[i] = usat16(a->w[i] - b->w[i]); break;
-    case PI_PCMPEQB: for (i = 0; i < 16; i++) r->b[i] = a->b[i] == b->b[i] ? 0xff : 0; break;
-    case PI_PCMPEQW: for (i = 0; i < 8; i++) r->w[i] = a->w[i] == b->w[i] ? 0xffff : 0; break;
-    case PI_PCMPEQD: for (i = 0; i < 4; i++) r->d[i] = a->d[i] == b->d[i] ? ~0u : 0; break;
-    case PI_PCMPGTB:
-        for (i = 0; i < 16; i++) r->b[i] = (int8_t)a->b[i] > (int8_t)b->b[i] ? 0xff : 0;
-        break;
-    case PI_PCMPGTW:
-        for (i = 0; i < 8; i++) r->w[i] = (int16_t)a->w[i] > (int16_t)b->w[i] ? 0xffff : 0;
-        break;
-    case PI_PCMPGTD:
-        for (i = 0; i < 4; i++) r->d[i] = (int32_t)a->d[i] > (int32_t)b->d[i] ? ~0u : 0;
-        break;
-    case PI_PAND: r->q[0] = a->q[0] & b->q[0]; r->q[1] = a->q[1] & b->q[1]; break;
-    case PI_PANDN:
-    case PI_ANDNPS:
-        r->q[0] = ~a->q[0] & b->q[0];
-        r->q[1] = ~a->q[1] & b->q[1];
-        break;
-    case PI_POR: r->q[0] = a->q[0] | b->q[0]; r->q[1] = a->q[1] | b->q[1]; break;
-    case PI_PXOR: r->q[0] = a->q[0] ^ b->q[0]; r->q[1] = a->q[1] ^ b->q[1]; break;
-    case PI_PMINUB: for (i = 0; i < 16; i++) r->b[i] = MIN(a->b[i], b->b[i]); break;
-    case PI_PMAXUB: for (i = 0; i < 16; i++) r->b[i] = MAX(a->b[i], b->b[i]); break;
-    case PI_PMINSW:
-        for (i = 0; i < 8; i++) r->w[i] = MIN((int16_t)a->w[i], (int16_t)b->w[i]);
-        break;
-    case PI_PMAXSW:
-        for (i = 0; i < 8; i++) r->w[i] = MAX((int16_t)a->w[i], (int16_t)b->w[i]);
-        break;
-    case PI_PAVGB: for (i = 0; i < 16; i++) r->b[i] = (a->b[i] + b->b[i] + 1) >> 1; break;
-    case PI_PAVGW: for (i = 0; i < 8; i++) r->w[i] = (a->w[i] + b->w[i] + 1) >> 1; break;
-    case PI_PMULLW: for (i = 0; i < 8; i++) r->w[i] = a->w[i] * b->w[i]; break;
-    case PI_PMULHW:
-        for (i = 0; i < 8; i++) r->w[i] = ((int16_t)a->w[i] * (int16_t)b->w[i]) >> 16;
-        break;
-    case PI_PMULHUW:
-        for (i = 0; i < 8; i++) r->w[i] = ((uint32_t)a->w[i] * b->w[i]) >> 16;
-        break;
-    case PI_PMULUDQ:
-        for (i = 0; i < 2; i++) r->q[i] = (uint64_t)a->d[2 * i] * b->d[2 * i];
-        break;
-    case PI_PMADDWD:
-        for (i = 0; i < 4; i++) {
-            r->d[i] = (uint32_t)((int16_t)a->w[2 * i] * (int16_t)b->w[2 * i] +
-                                 (int16_t)a->w[2 * i + 1] * (int16_t)b->w[2 * i + 1]);
-        }
-        break;
-    case PI_PSADBW:
-        for (i = 0; i < 2; i++) {
-            unsigned s = 0;
-
-            for (int j = 0; j < 8; j++) {
-                s += abs((int)a->b[8 * i + j] - (int)b->b[8 * i + j]);
-            }
-            r->q[i] = s;
-        }
-        break;
-    case PI_PUNPCKLBW: unpack(r, a, b, 1, false); break;
-    case PI_PUNPCKLWD: unpack(r, a, b, 2, false); break;
-    case PI_PUNPCKLDQ: case PI_UNPCKLPS: unpack(r, a, b, 4, false); break;
-    case PI_PUNPCKLQDQ: unpack(r, a, b, 8, false); break;
-    case PI_PUNPCKHBW: unpack(r, a, b, 1, true); break;
-    case PI_PUNPCKHWD: unpack(r, a, b, 2, true); break;
-    case PI_PUNPCKHDQ: case PI_UNPCKHPS: unpack(r, a, b, 4, true); break;
-    case PI_PUNPCKHQDQ: unpack(r, a, b, 8, true); break;
-    case PI_PACKSSWB:
-        for (i = 0; i < 8; i++) {
-            r->b[i] = sat8((int16_t)a->w[i]);
-            r->b[i + 8] = sat8((int16_t)b->w[i]);
-        }
-        break;
-    case PI_PACKUSWB:
-        for (i = 0; i < 8; i++) {
-            r->b[i] = usat8((int16_t)a->w[i]);
-            r->b[i + 8] = usat8((int16_t)b->w[i]);
-        }
-        break;
-    case PI_PACKSSDW:
-        for (i = 0; i < 4; i++) {
-            r->w[i] = sat16((int32_t)a->d[i]);
-            r->w[i + 4] = sat16((int32_t)b->d[i]);
-        }
-        break;
-    default:
-        g_assert_not_reached();
-    }
-}
-
-H(sse_packed_int)
-{
-    X86XMMReg b, r;
-
-    sse_check(env);
-    ld_src(env, insn, &b, true);
-    packed_int(insn->ext, &r, xr(env, insn->reg), &b);
-    *xr(env, insn->reg) = r;
-}
-
-/* Shifts by an xmm/m128 count (ext: esize | kind << 4) or by imm8 (groups). */
-enum { SH_LL, SH_RL, SH_RA };
-
-static void packed_shift(X86XMMReg *v, unsigned esize, unsigned kind,
-                         uint64_t count)
-{
-    unsigned bits = esize * 8;
-
-    for (unsigned i = 0; i < 16 / esize; i++) {
-        uint64_t e = 0;
-        int64_t se;
-
-        memcpy(&e, &v->b[i * esize], esize);
-        if (kind == SH_RA) {
-            se = (int64_t)sext(e, esize);
-            e = (uint64_t)(se >> (count >= bits ? bits - 1 : count));
-        } else if (count >= bits) {
-            e = 0;
-        } else {
-            e = kind == SH_LL ? e << count : e >> count;
-        }
-        memcpy(&v->b[i * esize], &e, esize);
-    }
-}
-
-H(sse_shift_xmm)
-{
-    X86XMMReg c;
-
-    sse_check(env);
-    ld_src(env, insn, &c, true);
-    packed_shift(xr(env, insn->reg), insn->ext & 15, insn->ext >> 4, c.q[0]);
-}
-
-H(sse_shift_imm)
-{
-    sse_check(env);
-    packed_shift(xr(env, insn->rm), insn->ext & 15, insn->ext >> 4,
-                 insn->imm & 0xff);
-}
-
-/* PSLLDQ (ext 1) / PSRLDQ (ext 0) */
-H(sse_shift_bytes)
-{
-    X86XMMReg *v = xr(env, insn->rm), r = { 0 };
-    unsigned n = insn->imm & 0xff;
-
-    sse_check(env);
-    if (n < 16) {
-        if (insn->ext) {
-            memcpy(&r.b[n], v->b, 16 - n);
-        } else {
-            memcpy(r.b, &v->b[n], 16 - n);
-        }
-    }
-    *v = r;
-}
-
-H(sse_pshufd)
-{
-    X86XMMReg s, r;
-    unsigned im = insn->imm;
-
-    sse_check(env);
-    ld_src(env, insn, &s, true);
-    switch (insn->ext) {
-    case PK_66:
-        for (int i = 0; i < 4; i++) {
-            r.d[i] = s.d[(im >> (2 * i)) & 3];
-        }
-        break;
-    case PK_F3:                 /* PSHUFHW */
-        r.q[0] = s.q[0];
-        for (int i = 0; i < 4; i++) {
-            r.w[4 + i] = s.w[4 + ((im >> (2 * i)) & 3)];
-        }
-        break;
-    default:                    /* PSHUFLW */
-        r.q[1] = s.q[1];
-        for (int i = 0; i < 4; i++) {
-            r.w[i] = s.w[(im >> (2 * i)) & 3];
-        }
-        break;
-    }
-    *xr(env, insn->reg) = r;
-}
-
-H(sse_shufps)
-{
-    X86XMMReg s, r, *d = xr(env, insn->reg);
-    unsigned im = insn->imm;
-
-    sse_check(env);
-    ld_src(env, insn, &s, true);
-    if (insn->ext == PK_NONE) {
-        r.d[0] = d->d[im & 3];
-        r.d[1] = d->d[(im >> 2) & 3];
-        r.d[2] = s.d[(im >> 4) & 3];
-        r.d[3] = s.d[(im >> 6) & 3];
-    } else {
-        r.q[0] = d->q[im & 1];
-        r.q[1] = s.q[(im >> 1) & 1];
-    }
-    *d = r;
-}
-
-/* ------------------------------------------------------------------ */
-/* Floating point */
-
-enum { FO_ADD, FO_MUL, FO_SUB, FO_MIN, FO_DIV, FO_MAX, FO_SQRT, FO_RSQRT,
-       FO_RCP };
-
-static float fop_s(unsigned op, float a, float b)
-{
-    switch (op) {
-    case FO_ADD: return a + b;
-    case FO_MUL: return a * b;
-    case FO_SUB: return a - b;
-    case FO_MIN: return a < b ? a : b;
-    case FO_DIV: return a / b;
-    case FO_MAX: return a > b ? a : b;
-    case FO_SQRT: return sqrtf(b);
-    case FO_RSQRT: return 1.0f / sqrtf(b);
-    default: return 1.0f / b;
-    }
-}
-
-static double fop_d(unsigned op, double a, double b)
-{
-    switch (op) {
-    case FO_ADD: return a + b;
-    case FO_MUL: return a * b;
-    case FO_SUB: return a - b;
-    case FO_MIN: return a < b ? a : b;
-    case FO_DIV: return a / b;
-    case FO_MAX: return a > b ? a : b;
-    default: return sqrt(b);
-    }
-}
-
-/* ext: op | kind << 4 (kind = prefix kind: PS, PD, SS, SD) */
-H(sse_fp_arith)
-{
-    unsigned op = insn->ext & 15, kind = insn->ext >> 4;
-    X86XMMReg *d = xr(env, insn->reg), s;
-
-    sse_check(env);
-    switch (kind) {
-    case PK_NONE:
-        ld_src(env, insn, &s, true);
-        for (int i = 0; i < 4; i++) {
-            d->s[i] = fop_s(op, d->s[i], s.s[i]);
-        }
-        break;
-    case PK_66:
-        ld_src(env, insn, &s, true);
-        for (int i = 0; i < 2; i++) {
-            d->f[i] = fop_d(op, d->f[i], s.f[i]);
-        }
-        break;
-    case PK_F3:
-        s.q[0] = ld_scalar(env, insn, 4);
-        d->s[0] = fop_s(op, d->s[0], s.s[0]);
-        break;
-    default:
-        s.q[0] = ld_scalar(env, insn, 8);
-        d->f[0] = fop_d(op, d->f[0], s.f[0]);
-        break;
-    }
-}
-
-static bool fcmp(unsigned pred, double a, double b)
-{
-    bool un = isnan(a) || isnan(b);
-
-    switch (pred & 7) {
-    case 0: return !un && a == b;
-    case 1: return !un && a < b;
-    case 2: return !un && a <= b;
-    case 3: return un;
-    case 4: return un || a != b;
-    case 5: return un || !(a < b);
-    case 6: return un || !(a <= b);
-    default: return !un;
-    }
-}
-
-H(sse_cmp)
-{
-    unsigned kind = insn->ext, pred = insn->imm & 7;
-    X86XMMReg *d = xr(env, insn->reg), s;
-
-    sse_check(env);
-    switch (kind) {
-    case PK_NONE:
-        ld_src(env, insn, &s, true);
-        for (int i = 0; i < 4; i++) {
-            d->d[i] = fcmp(pred, d->s[i], s.s[i]) ? ~0u : 0;
-        }
-        break;
-    case PK_66:
-        ld_src(env, insn, &s, true);
-        for (int i = 0; i < 2; i++) {
-            d->q[i] = fcmp(pred, d->f[i], s.f[i]) ? ~0ull : 0;
-        }
-        break;
-    case PK_F3:
-        s.q[0] = ld_scalar(env, insn, 4);
-        d->d[0] = fcmp(pred, d->s[0], s.s[0]) ? ~0u : 0;
-        break;
-    default:
-        s.q[0] = ld_scalar(env, insn, 8);
-        d->q[0] = fcmp(pred, d->f[0], s.f[0]) ? ~0ull : 0;
-        break;
-    }
-}
-
-/* UCOMISS/COMISS (ext 4) and UCOMISD/COMISD (ext 8) */
-H(sse_comis)
-{
-    X86XMMReg s;
-    double a, b;
-    uint32_t f;
-
-    sse_check(env);
-    s.q[0] = ld_scalar(env, insn, insn->ext);
-    if (insn->ext == 4) {
-        a = xr(env, insn->reg)->s[0];
-        b = s.s[0];
-    } else {
-        a = xr(env, insn->reg)->f[0];
-        b = s.f[0];
-    }
-    if (isnan(a) || isnan(b)) {
-        f = X86_FLAG_ZF | X86_FLAG_PF | X86_FLAG_CF;
-    } else if (a > b) {
-        f = 0;
-    } else if (a < b) {
-        f = X86_FLAG_CF;
-    } else {
-        f = X86_FLAG_ZF;
-    }
-    set_cc_eflags(env, f);
-}
-
-static double round_mxcsr(X86TCGCPU *env, double v, bool truncate)
-{
-    if (truncate) {
-        return trunc(v);
-    }
-    switch ((env->s.mxcsr >> 13) & 3) {
-    case 0: return nearbyint(v);
-    case 1: return floor(v);
-    case 2: return ceil(v);
-    default: return trunc(v);
-    }
-}
-
-static uint64_t to_int(X86TCGCPU *env, double v, unsigned size, bool trunc)
-{
-    double r = round_mxcsr(env, v, trunc);
-    double lim = size == 8 ? 9223372036854775808.0 : 2147483648.0;
-
-    if (isnan(r) || r >= lim || r < -lim) {
-        return size == 8 ? 0x8000000000000000ull : 0x80000000u;
-    }
-    return size == 8 ? (uint64_t)(int64_t)r : (uint32_t)(int32_t)r;
-}
-
-/* CVT(T)SS2SI / CVT(T)SD2SI: ext = src size | trunc << 4 */
-H(sse_cvt_to_si)
-{
-    unsigned src = insn->ext & 15, size = (insn->pfx & PFX_REXW) ? 8 : 4;
-    X86XMMReg s;
-    double v;
-
-    sse_check(env);
-    s.q[0] = ld_scalar(env, insn, src);
-    v = src == 4 ? s.s[0] : s.f[0];
-    set_reg(env, insn->reg, size, to_int(env, v, size, insn->ext >> 4));
-}
-
-/* CVTSI2SS (ext 4) / CVTSI2SD (ext 8) */
-H(sse_cvt_from_si)
-{
-    unsigned size = (insn->pfx & PFX_REXW) ? 8 : 4;
-    uint64_t v = insn->mod == 3 ? get_reg(env, insn->rm, size)
-                                : x86_ld(env, insn_ea(env, insn), size);
-    int64_t i = (int64_t)sext(v, size);
-
-    sse_check(env);
-    if (insn->ext == 4) {
-        xr(env, insn->reg)->s[0] = (float)i;
-    } else {
-        xr(env, insn->reg)->f[0] = (double)i;
-    }
-}
-
-enum { CV_PS2PD, CV_PD2PS, CV_SS2SD, CV_SD2SS, CV_DQ2PS, CV_PS2DQ,
-       CV_TPS2DQ, CV_DQ2PD, CV_TPD2DQ, CV_PD2DQ };
-
-H(sse_cvt)
-{
-    X86XMMReg s, r = { 0 }, *d = xr(env, insn->reg);
-    int i;
-
-    sse_check(env);
-    switch (insn->ext) {
-    case CV_SS2SD:
-        s.q[0] = ld_scalar(env, insn, 4);
-        d->f[0] = s.s[0];
-        return;
-    case CV_SD2SS:
-        s.q[0] = ld_scalar(env, insn, 8);
-        d->s[0] = (float)s.f[0];
-        return;
-    case CV_PS2PD:
-    case CV_DQ2PD:
-        s.q[0] = ld_scalar(env, insn, 8);
-        for (i = 0; i < 2; i++) {
-            r.f[i] = insn->ext == CV_PS2PD ? (double)s.s[i]
-                                           : (double)(int32_t)s.d[i];
-        }
-        break;
-    default:
-        ld_src(env, insn, &s, true);
-        switch (insn->ext) {
-        case CV_PD2PS:
-            r.s[0] = (float)s.f[0];
-            r.s[1] = (float)s.f[1];
-            break;
-        case CV_DQ2PS:
-            for (i = 0; i < 4; i++) {
-                r.s[i] = (float)(int32_t)s.d[i];
-            }
-            break;
-        case CV_PS2DQ:
-        case CV_TPS2DQ:
-            for (i = 0; i < 4; i++) {
-                r.d[i] = to_int(env, s.s[i], 4, insn->ext == CV_TPS2DQ);
-            }
-            break;
-        default:                /* CV_TPD2DQ, CV_PD2DQ */
-            for (i = 0; i < 2; i++) {
-                r.d[i] = to_int(env, s.f[i], 4, insn->ext == CV_TPD2DQ);
-            }
-            break;
-        }
-        break;
-    }
-    *d = r;
-}
-
-/* ------------------------------------------------------------------ */
 /* Decoding */
 
 typedef struct SSEOp {
@@ -827,7 +250,10 @@ typedef struct SSEOp {
     { o, PK_66, 0, sse_fp_arith, op | PK_66 << 4 }, \
     { o, PK_F3, 0, sse_fp_arith, op | PK_F3 << 4 }, \
     { o, PK_F2, 0, sse_fp_arith, op | PK_F2 << 4 }
-#define SHX(o, es, k) { o, PK_66, 0, sse_shift_xmm, (es) | (k) << 4 }
+#define SHX(o, es, k) { o, PK_66, 0, sse_shift_xmm, (es) | (k) << 4 }, \
+    { o, PK_NONE, 0, mmx_shift_mm, (es) | (k) << 4 }
+/* Packed integer: the 66-prefixed SSE2 form and the MMX form. */
+#define PIM(o, e) PI(o, e), { o, PK_NONE, 0, mmx_packed_int, e }
 
 static const SSEOp sse_ops[] = {
     { 0x110, PK_NONE, 0, sse_mov_load_u, 0 },
@@ -890,18 +316,32 @@ static const SSEOp sse_ops[] = {
     { 0x15b, PK_NONE, 0, sse_cvt, CV_DQ2PS },
     { 0x15b, PK_66, 0, sse_cvt, CV_PS2DQ },
     { 0x15b, PK_F3, 0, sse_cvt, CV_TPS2DQ },
-    PI(0x160, PI_PUNPCKLBW), PI(0x161, PI_PUNPCKLWD), PI(0x162, PI_PUNPCKLDQ),
-    PI(0x163, PI_PACKSSWB), PI(0x164, PI_PCMPGTB), PI(0x165, PI_PCMPGTW),
-    PI(0x166, PI_PCMPGTD), PI(0x167, PI_PACKUSWB), PI(0x168, PI_PUNPCKHBW),
-    PI(0x169, PI_PUNPCKHWD), PI(0x16a, PI_PUNPCKHDQ), PI(0x16b, PI_PACKSSDW),
+    PIM(0x160, PI_PUNPCKLBW), PIM(0x161, PI_PUNPCKLWD),
+    PIM(0x162, PI_PUNPCKLDQ), PIM(0x163, PI_PACKSSWB),
+    PIM(0x164, PI_PCMPGTB), PIM(0x165, PI_PCMPGTW), PIM(0x166, PI_PCMPGTD),
+    PIM(0x167, PI_PACKUSWB), PIM(0x168, PI_PUNPCKHBW),
+    PIM(0x169, PI_PUNPCKHWD), PIM(0x16a, PI_PUNPCKHDQ),
+    PIM(0x16b, PI_PACKSSDW),
     PI(0x16c, PI_PUNPCKLQDQ), PI(0x16d, PI_PUNPCKHQDQ),
     { 0x16e, PK_66, 0, sse_movd_to_xmm, 0 },
+    { 0x16e, PK_NONE, 0, mmx_movd_to, 0 },
+    { 0x16f, PK_NONE, 0, mmx_movq_load, 0 },
+    { 0x170, PK_NONE, 1, mmx_pshufw, 0 },
+    { 0x17e, PK_NONE, 0, mmx_movd_from, 0 },
+    { 0x17f, PK_NONE, 0, mmx_movq_store, 0 },
+    { 0x1c4, PK_NONE, 1, mmx_pinsrw, 0 },
+    { 0x1c5, PK_NONE, 1, mmx_pextrw, 0 },
+    { 0x1d6, PK_F3, 0, mmx_movq2dq, 0 },
+    { 0x1d6, PK_F2, 0, mmx_movdq2q, 0 },
+    { 0x1d7, PK_NONE, 0, mmx_pmovmskb, 0 },
+    { 0x1e7, PK_NONE, 0, mmx_movq_store, 0 },
+    { 0x1f7, PK_NONE, 0, mmx_maskmovq, 0 },
     { 0x16f, PK_66, 0, sse_mov_load_a, 0 },
     { 0x16f, PK_F3, 0, sse_mov_load_u, 0 },
     { 0x170, PK_66, 1, sse_pshufd, PK_66 },
     { 0x170, PK_F3, 1, sse_pshufd, PK_F3 },
     { 0x170, PK_F2, 1, sse_pshufd, PK_F2 },
-    PI(0x174, PI_PCMPEQB), PI(0x175, PI_PCMPEQW), PI(0x176, PI_PCMPEQD),
+    PIM(0x174, PI_PCMPEQB), PIM(0x175, PI_PCMPEQW), PIM(0x176, PI_PCMPEQD),
     { 0x177, PK_NONE, 0, sse_emms, 0 },
     { 0x17e, PK_66, 0, sse_movd_from_xmm, 0 },
     { 0x17e, PK_F3, 0, sse_movq_load, 0 },
@@ -916,27 +356,27 @@ static const SSEOp sse_ops[] = {
     { 0x1c6, PK_NONE, 1, sse_shufps, PK_NONE },
     { 0x1c6, PK_66, 1, sse_shufps, PK_66 },
     SHX(0x1d1, 2, SH_RL), SHX(0x1d2, 4, SH_RL), SHX(0x1d3, 8, SH_RL),
-    PI(0x1d4, PI_PADDQ), PI(0x1d5, PI_PMULLW),
+    PIM(0x1d4, PI_PADDQ), PIM(0x1d5, PI_PMULLW),
     { 0x1d6, PK_66, 0, sse_movq_store, 0 },
     { 0x1d7, PK_66, 0, sse_pmovmskb, 0 },
-    PI(0x1d8, PI_PSUBUSB), PI(0x1d9, PI_PSUBUSW), PI(0x1da, PI_PMINUB),
-    PI(0x1db, PI_PAND), PI(0x1dc, PI_PADDUSB), PI(0x1dd, PI_PADDUSW),
-    PI(0x1de, PI_PMAXUB), PI(0x1df, PI_PANDN),
-    PI(0x1e0, PI_PAVGB), SHX(0x1e1, 2, SH_RA), SHX(0x1e2, 4, SH_RA),
-    PI(0x1e3, PI_PAVGW), PI(0x1e4, PI_PMULHUW), PI(0x1e5, PI_PMULHW),
+    PIM(0x1d8, PI_PSUBUSB), PIM(0x1d9, PI_PSUBUSW), PIM(0x1da, PI_PMINUB),
+    PIM(0x1db, PI_PAND), PIM(0x1dc, PI_PADDUSB), PIM(0x1dd, PI_PADDUSW),
+    PIM(0x1de, PI_PMAXUB), PIM(0x1df, PI_PANDN),
+    PIM(0x1e0, PI_PAVGB), SHX(0x1e1, 2, SH_RA), SHX(0x1e2, 4, SH_RA),
+    PIM(0x1e3, PI_PAVGW), PIM(0x1e4, PI_PMULHUW), PIM(0x1e5, PI_PMULHW),
     { 0x1e6, PK_F3, 0, sse_cvt, CV_DQ2PD },
     { 0x1e6, PK_66, 0, sse_cvt, CV_TPD2DQ },
     { 0x1e6, PK_F2, 0, sse_cvt, CV_PD2DQ },
     { 0x1e7, PK_66, 0, sse_movnt, 0 },
-    PI(0x1e8, PI_PSUBSB), PI(0x1e9, PI_PSUBSW), PI(0x1ea, PI_PMINSW),
-    PI(0x1eb, PI_POR), PI(0x1ec, PI_PADDSB), PI(0x1ed, PI_PADDSW),
-    PI(0x1ee, PI_PMAXSW), PI(0x1ef, PI_PXOR),
+    PIM(0x1e8, PI_PSUBSB), PIM(0x1e9, PI_PSUBSW), PIM(0x1ea, PI_PMINSW),
+    PIM(0x1eb, PI_POR), PIM(0x1ec, PI_PADDSB), PIM(0x1ed, PI_PADDSW),
+    PIM(0x1ee, PI_PMAXSW), PIM(0x1ef, PI_PXOR),
     SHX(0x1f1, 2, SH_LL), SHX(0x1f2, 4, SH_LL), SHX(0x1f3, 8, SH_LL),
-    PI(0x1f4, PI_PMULUDQ), PI(0x1f5, PI_PMADDWD), PI(0x1f6, PI_PSADBW),
+    PIM(0x1f4, PI_PMULUDQ), PIM(0x1f5, PI_PMADDWD), PIM(0x1f6, PI_PSADBW),
     { 0x1f7, PK_66, 0, sse_maskmov, 0 },
-    PI(0x1f8, PI_PSUBB), PI(0x1f9, PI_PSUBW), PI(0x1fa, PI_PSUBD),
-    PI(0x1fb, PI_PSUBQ), PI(0x1fc, PI_PADDB), PI(0x1fd, PI_PADDW),
-    PI(0x1fe, PI_PADDD),
+    PIM(0x1f8, PI_PSUBB), PIM(0x1f9, PI_PSUBW), PIM(0x1fa, PI_PSUBD),
+    PIM(0x1fb, PI_PSUBQ), PIM(0x1fc, PI_PADDB), PIM(0x1fd, PI_PADDW),
+    PIM(0x1fe, PI_PADDD),
 };
 
 bool sse_has_modrm(unsigned opc)
@@ -955,8 +395,8 @@ static unsigned prefix_kind(const X86Insn *insn)
     return (insn->pfx & PFX_66) ? PK_66 : PK_NONE;
 }
 
-/* 66 0F 71/72/73 with an imm8: shifts of the r/m register. */
-static X86InsnFn sse_shift_group(X86Insn *insn, unsigned opc)
+/* 0F 71/72/73 with an imm8: shifts of the r/m register (66: XMM). */
+static X86InsnFn sse_shift_group(X86Insn *insn, unsigned opc, bool mmx)
 {
     unsigned reg = insn->reg & 7;
     unsigned es = opc == 0x171 ? 2 : opc == 0x172 ? 4 : 8;
@@ -964,7 +404,7 @@ static X86InsnFn sse_shift_group(X86Insn *insn, unsigned opc)
     if (insn->mod != 3) {
         return NULL;
     }
-    if (opc == 0x173 && (reg == 3 || reg == 7)) {
+    if (opc == 0x173 && (reg == 3 || reg == 7) && !mmx) {
         insn->ext = reg == 7;
         return sse_shift_bytes;
     }
@@ -977,7 +417,7 @@ static X86InsnFn sse_shift_group(X86Insn *insn, unsigned opc)
     } else {
         return NULL;
     }
-    return sse_shift_imm;
+    return mmx ? mmx_shift_imm : sse_shift_imm;
 }
 
 X86InsnFn sse_decode(X86Insn *insn, unsigned opc, uint8_t *imm_kind)
@@ -986,7 +426,10 @@ X86InsnFn sse_decode(X86Insn *insn, unsigned opc, uint8_t *imm_kind)
 
     if (opc >= 0x171 && opc <= 0x173) {
         *imm_kind = SSE_IMM8;
-        return pk == PK_66 ? sse_shift_group(insn, opc) : NULL;
+        if (pk != PK_66 && pk != PK_NONE) {
+            return NULL;
+        }
+        return sse_shift_group(insn, opc, pk == PK_NONE);
     }
     for (unsigned i = 0; i < G_N_ELEMENTS(sse_ops); i++) {
         const SSEOp *o = &sse_ops[i];

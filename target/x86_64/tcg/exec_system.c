@@ -291,10 +291,10 @@ H(op_cpuid)
 /* Control and debug registers */
 
 #define CR0_FIXED_RSVD  0xffffffff1ffaffc0ull
-#define CR4_SUPPORTED   (X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | \
-                         X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE |            \
-                         X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR |         \
-                         X86_CR4_OSXMMEXCPT)
+#define CR4_SUPPORTED   (X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD |          \
+                         X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |            \
+                         X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |           \
+                         X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
 void x86_write_cr0(X86TCGCPU *env, uint64_t val)
 {
@@ -671,3 +671,111 @@ H(op_out_dx)
     x86_port_out(env, env->s.regs[R_RDX] & 0xffff, size,
                  get_reg(env, R_RAX, size));
 }
+
+/* ------------------------------------------------------------------ */
+/* LAR, LSL, VERR, VERW: probe a descriptor without faulting on it */
+
+static bool probe_desc(X86TCGCPU *env, uint16_t sel, uint64_t *desc)
+{
+    uint64_t base, limit;
+    unsigned dpl, attr;
+
+    if ((sel & ~3u) == 0) {
+        return false;
+    }
+    base = (sel & 4) ? env->s.segs[SEG_LDTR].base : env->s.gdt.base;
+    limit = (sel & 4) ? env->s.segs[SEG_LDTR].limit : env->s.gdt.limit;
+    if ((uint64_t)(sel & ~7u) + 7 > limit) {
+        return false;
+    }
+    *desc = x86_ld_mmu(env, base + (sel & ~7u), 8, MMU_KERNEL);
+    attr = (*desc >> 40) & 0xff;
+    dpl = (attr >> 5) & 3;
+    if (!(attr & SEG_ATTR_S)) {
+        return true;            /* system types are checked by the caller */
+    }
+    if ((attr & 0xc) == 0xc) {
+        return true;            /* conforming code: any privilege */
+    }
+    return dpl >= env->cpl && dpl >= (sel & 3u);
+}
+
+static void set_zf(X86TCGCPU *env, bool zf)
+{
+    set_cc_eflags(env, (x86_cc_compute(env) & ~X86_FLAG_ZF) |
+                  (zf ? X86_FLAG_ZF : 0));
+}
+
+static bool lxx_system_ok(X86TCGCPU *env, unsigned type, bool lar)
+{
+    switch (type) {
+    case 2: case 9: case 0xb:
+        return true;
+    case 1: case 3:
+        return !env->lma;
+    case 0xc:
+        return lar;
+    case 4: case 5:
+        return lar && !env->lma;
+    default:
+        return false;
+    }
+}
+
+static void lar_lsl(X86TCGCPU *env, const X86Insn *insn, bool lar)
+{
+    uint16_t sel;
+    uint64_t desc;
+    unsigned attr;
+
+    need_pmode(env);
+    sel = ld_rm(env, insn, 2);
+    if (!probe_desc(env, sel, &desc)) {
+        set_zf(env, false);
+        return;
+    }
+    attr = (desc >> 40) & 0xff;
+    if (!(attr & SEG_ATTR_S) && !lxx_system_ok(env, attr & 0xf, lar)) {
+        set_zf(env, false);
+        return;
+    }
+    if (lar) {
+        set_reg(env, insn->reg, insn->size, (desc >> 32) & 0x00f0ff00);
+    } else {
+        X86Segment sg;
+
+        x86_seg_from_desc(&sg, sel, desc);
+        set_reg(env, insn->reg, insn->size, sg.limit);
+    }
+    set_zf(env, true);
+}
+
+H(op_lar) { lar_lsl(env, insn, true); }
+H(op_lsl) { lar_lsl(env, insn, false); }
+
+static void verx(X86TCGCPU *env, const X86Insn *insn, bool write)
+{
+    uint16_t sel;
+    uint64_t desc;
+    unsigned attr;
+    bool ok;
+
+    need_pmode(env);
+    sel = ld_rm(env, insn, 2);
+    if (!probe_desc(env, sel, &desc)) {
+        set_zf(env, false);
+        return;
+    }
+    attr = (desc >> 40) & 0xff;
+    if (!(attr & SEG_ATTR_S)) {
+        ok = false;
+    } else if (attr & 8) {
+        ok = !write && (attr & 2);      /* readable code */
+    } else {
+        ok = !write || (attr & 2);      /* data; writable for VERW */
+    }
+    set_zf(env, ok);
+}
+
+H(op_verr) { verx(env, insn, false); }
+H(op_verw) { verx(env, insn, true); }

@@ -1,7 +1,6 @@
 /*
- * The x87 subset: control and status words, FNINIT/FNCLEX, and
- * FXSAVE/FXRSTOR (which also carry the SSE state).  x87 arithmetic is not
- * implemented and raises #UD.
+ * FXSAVE/FXRSTOR (the x87 and SSE state) and the MXCSR instructions; the
+ * x87 instructions themselves are in exec_fpu.c.
  */
 #include "target/x86_64/tcg/tcg_cpu.h"
 
@@ -12,64 +11,6 @@ static void fpu_check(X86TCGCPU *env)
     if (env->s.cr0 & (X86_CR0_EM | X86_CR0_TS)) {
         x86_raise_noerr(env, EXCP_NM);
     }
-}
-
-static void fninit(X86TCGCPU *env)
-{
-    env->s.fcw = 0x37f;
-    env->s.fsw = 0;
-    env->s.ftw = 0;
-    env->s.fop = 0;
-    env->s.fip = 0;
-    env->s.fdp = 0;
-}
-
-H(op_x87)
-{
-    unsigned reg = insn->reg & 7;
-    bool mem = insn->mod != 3;
-
-    fpu_check(env);
-    switch (insn->ext) {
-    case 1:                     /* D9 */
-        if (mem && reg == 5) {
-            env->s.fcw = ld_rm(env, insn, 2);
-            return;
-        }
-        if (mem && reg == 7) {
-            st_rm(env, insn, 2, env->s.fcw);
-            return;
-        }
-        if (!mem && reg == 2 && (insn->rm & 7) == 0) {
-            return;             /* FNOP */
-        }
-        break;
-    case 3:                     /* DB */
-        if (!mem && reg == 4 && (insn->rm & 7) == 3) {
-            fninit(env);
-            return;
-        }
-        if (!mem && reg == 4 && (insn->rm & 7) == 2) {
-            env->s.fsw &= 0x7f00;   /* FNCLEX */
-            return;
-        }
-        break;
-    case 5:                     /* DD */
-        if (mem && reg == 7) {
-            st_rm(env, insn, 2, env->s.fsw);
-            return;
-        }
-        break;
-    case 7:                     /* DF */
-        if (!mem && reg == 4 && (insn->rm & 7) == 0) {
-            set_reg(env, R_RAX, 2, env->s.fsw);
-            return;
-        }
-        break;
-    default:
-        break;
-    }
-    x86_unimplemented(env, insn);
 }
 
 static uint64_t fx_addr(X86TCGCPU *env, const X86Insn *insn)
@@ -97,7 +38,7 @@ H(op_fxsave)
     uint64_t la = fx_addr(env, insn);
     unsigned top = (env->s.fsw >> 11) & 7;
 
-    /* Probe the whole area first so that a fault leaves nothing half-written. */
+    /* Probe the area first: a fault must leave nothing half-written. */
     x86_st(env, la + 511, 1, x86_ld(env, la + 511, 1));
     x86_st(env, la, 2, env->s.fcw);
     x86_st(env, la + 2, 2, env->s.fsw);

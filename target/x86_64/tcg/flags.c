@@ -133,6 +133,14 @@ bool x86_cond(X86TCGCPU *env, unsigned cc)
     uint32_t f;
     bool r;
 
+    /* Every lazy kind takes ZF and SF from its result. */
+    if (env->cc_op != CC_EFLAGS && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
+        unsigned bits = 8u << (env->cc_op & 3);
+
+        r = (cc >> 1) == 2 ? env->cc_dst == 0
+                           : (env->cc_dst >> (bits - 1)) & 1;
+        return (cc & 1) ? !r : r;
+    }
     /* Fast paths for the common compare-and-branch shapes. */
     if ((env->cc_op & ~3u) == CC_SUB || (env->cc_op & ~3u) == CC_LOGIC) {
         unsigned bits = 8u << (env->cc_op & 3);

@@ -1,8 +1,22 @@
-/* Generated from the H(...) definitions in exec_*.c: keep sorted. */
-H(op_alu_a_i);
-H(op_alu_r_rm);
-H(op_alu_rm_i);
-H(op_alu_rm_r);
+/*
+ * Declarations of the instruction handlers defined with H(...) in the
+ * exec_*.c files.  Regenerate after adding one:
+ *   grep -ho '^H([a-z0-9_]*)' *.c | sort -u | sed 's/$/;/'
+ */
+H(mmx_maskmovq);
+H(mmx_movd_from);
+H(mmx_movd_to);
+H(mmx_movdq2q);
+H(mmx_movq2dq);
+H(mmx_movq_load);
+H(mmx_movq_store);
+H(mmx_packed_int);
+H(mmx_pextrw);
+H(mmx_pinsrw);
+H(mmx_pmovmskb);
+H(mmx_pshufw);
+H(mmx_shift_imm);
+H(mmx_shift_mm);
 H(op_bsf);
 H(op_bsr);
 H(op_bswap);
@@ -51,6 +65,7 @@ H(op_jmp_rm);
 H(op_jmpf_m);
 H(op_jmpf_ptr);
 H(op_lahf);
+H(op_lar);
 H(op_ldmxcsr);
 H(op_lea);
 H(op_leave);
@@ -61,6 +76,7 @@ H(op_lmsw);
 H(op_lods);
 H(op_loop);
 H(op_lseg);
+H(op_lsl);
 H(op_ltr);
 H(op_lzcnt);
 H(op_mov_a_moffs);
@@ -133,6 +149,8 @@ H(op_test_rm_i);
 H(op_test_rm_r);
 H(op_tzcnt);
 H(op_ud);
+H(op_verr);
+H(op_verw);
 H(op_wrmsr);
 H(op_x87);
 H(op_xadd);

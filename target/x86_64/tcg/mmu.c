@@ -212,8 +212,19 @@ static bool canonical(uint64_t la)
     return (uint64_t)(((int64_t)la << 16) >> 16) == la;
 }
 
+static inline unsigned jc_group(uint64_t la)
+{
+    return ((la >> 12) & ((1u << JC_PAGE_BITS) - 1)) << JC_SLOT_BITS;
+}
+
+void x86_jc_flush_page(X86TCGCPU *env, uint64_t la)
+{
+    memset(&env->jc[jc_group(la)], 0, sizeof(env->jc[0]) << JC_SLOT_BITS);
+}
+
 void x86_tlb_flush(X86TCGCPU *env, bool keep_global)
 {
+    memset(env->jc, 0, sizeof(env->jc));
     if (!keep_global) {
         memset(env->tlb, 0xff, sizeof(env->tlb));
         env->tlb_large = false;
@@ -238,10 +249,14 @@ void x86_tlb_flush_page(X86TCGCPU *env, uint64_t la)
         x86_tlb_flush(env, false);
         return;
     }
+    /* A block may start on the page before and run into this one. */
+    x86_jc_flush_page(env, la);
+    x86_jc_flush_page(env, la - 4096);
     for (int i = 0; i < MMU_COUNT; i++) {
         X86TLBEntry *e = tlb_entry(env, i, la);
 
-        if ((e->tag_r & ~TLB_FLAGS) == page || (e->tag_w & ~TLB_FLAGS) == page ||
+        if ((e->tag_r & ~TLB_FLAGS) == page ||
+            (e->tag_w & ~TLB_FLAGS) == page ||
             (e->tag_x & ~TLB_FLAGS) == page) {
             e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
             e->global = false;

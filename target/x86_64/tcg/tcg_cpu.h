@@ -22,6 +22,8 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
+/* Hot helpers of the interpreter: always inlined. */
+#define HOT static inline __attribute__((always_inline))
 
 typedef struct X86TCGCPU X86TCGCPU;
 typedef struct X86Insn X86Insn;
@@ -39,19 +41,20 @@ typedef void (*X86InsnFn)(X86TCGCPU *env, const X86Insn *insn);
 #define PFX_66          (1u << 3)
 #define PFX_REX         (1u << 4)
 #define PFX_REXW        (1u << 5)
+#define PFX_NOFLAGS     (1u << 6)   /* the next insn overwrites all flags */
 
 /* A decoded instruction: everything the handler needs, nothing re-read. */
 struct X86Insn {
     X86InsnFn fn;
     uint64_t imm;
     int64_t disp;
-    uint32_t imm2;              /* second immediate (ENTER level, far selector) */
-    uint16_t op;                /* 0x0xx one-byte, 0x1xx 0F xx, 0x2xx 0F38, 0x3xx 0F3A */
+    uint32_t imm2;              /* ENTER level, far pointer selector */
+    uint16_t op;                /* 0xx, 0F xx = 1xx, 0F38 = 2xx, 0F3A = 3xx */
     uint8_t len;
     uint8_t size;               /* operand size in bytes */
     uint8_t asize;              /* address size in bytes */
-    uint8_t reg;                /* ModRM.reg (with REX.R), or register in opcode */
-    uint8_t rm;                 /* ModRM.rm register (with REX.B) when mod == 3 */
+    uint8_t reg;                /* ModRM.reg with REX.R, or opcode reg */
+    uint8_t rm;                 /* ModRM.rm with REX.B (mod == 3) */
     uint8_t mod;
     uint8_t base, index, scale;
     uint8_t seg;                /* segment of the memory operand */
@@ -61,12 +64,17 @@ struct X86Insn {
 
 #define X86_MAX_BLOCK_INSNS 48
 
+/* Jump cache: JC_PAGES groups of JC_PER_PAGE entries, one group per page. */
+#define JC_PAGE_BITS    6
+#define JC_SLOT_BITS    5
+#define JC_SIZE         (1u << (JC_PAGE_BITS + JC_SLOT_BITS))
+
 /* Soft TLB */
 #define TLB_BITS        9
 #define TLB_SIZE        (1u << TLB_BITS)
 #define TLB_INVALID     (~0ull)
 #define TLB_MMIO        (1ull << 0)
-#define TLB_CODE        (1ull << 1)     /* write tag only: page holds decoded code */
+#define TLB_CODE        (1ull << 1)     /* write tag: page holds code */
 #define TLB_FLAGS       (TLB_MMIO | TLB_CODE)
 #define PAGE_MASK_4K    (~0xfffull)
 
@@ -80,7 +88,7 @@ typedef struct X86TLBEntry {
 enum { MMU_KERNEL, MMU_USER, MMU_COUNT };
 enum { ACC_READ, ACC_WRITE, ACC_EXEC };
 
-/* Lazy flags: the kind of the last flag-setting operation times 4 + log2(size). */
+/* Lazy flags: kind of the last flag-setting operation + log2(size). */
 enum {
     CC_EFLAGS = 0,              /* cc_src holds the flags */
     CC_ADD = 4, CC_ADC = 8, CC_SUB = 12, CC_SBB = 16, CC_LOGIC = 20,
@@ -130,7 +138,7 @@ struct X86TCGCPU {
     int excp_vec;
     uint32_t excp_err;
     bool excp_has_err;
-    bool excp_soft;             /* INT n / INT3 / INTO: DPL check, return after */
+    bool excp_soft;             /* INT n, INT3, INTO: DPL check */
     uint64_t excp_next_rip;
     int delivering;             /* vector being delivered, or -1 */
     bool shutdown;
@@ -153,6 +161,16 @@ struct X86TCGCPU {
     uint64_t mtrr_def_type;
     uint64_t mtrr_fixed[11];
     uint64_t mtrr_var[16];
+
+    /*
+     * Jump cache: linear PC -> block, skipping the code TLB and the hash
+     * table.  Emptied with the TLB, since it caches a translation.
+     */
+    struct {
+        uint64_t pc;            /* linear address */
+        uint32_t flags;         /* code size | mmu_idx << 4 */
+        TCGBlock *tb;
+    } jc[JC_SIZE];
 
     TCGBlockCache cache;
     TCGPages *pages;
@@ -187,11 +205,18 @@ void x86_do_interrupt(X86TCGCPU *env, int vec, bool soft, bool has_err,
 /* mmu.c */
 void x86_tlb_flush(X86TCGCPU *env, bool keep_global);
 void x86_tlb_flush_page(X86TCGCPU *env, uint64_t la);
+void x86_jc_flush_page(X86TCGCPU *env, uint64_t la);
+
+static inline unsigned jc_index(uint64_t la)
+{
+    return (((la >> 12) & ((1u << JC_PAGE_BITS) - 1)) << JC_SLOT_BITS) |
+           ((la >> 2) & ((1u << JC_SLOT_BITS) - 1));
+}
 X86TLBEntry *x86_tlb_fill(X86TCGCPU *env, uint64_t la, int acc, int mmu);
 uint64_t x86_ld_slow(X86TCGCPU *env, uint64_t la, unsigned size, int mmu);
 void x86_st_slow(X86TCGCPU *env, uint64_t la, unsigned size, uint64_t val,
                  int mmu);
-/* Host pointer for a read-modify-write of RAM, or NULL (MMIO, page-crossing). */
+/* Host pointer for a RAM read-modify-write; NULL: MMIO, crosses a page. */
 void *x86_rmw_ptr(X86TCGCPU *env, uint64_t la, unsigned size);
 /*
  * Host pointer for LEN bytes at LA within one page of RAM, for access ACC
@@ -219,7 +244,7 @@ bool x86_rdmsr(X86TCGCPU *env, uint32_t idx, uint64_t *val);
 bool x86_wrmsr(X86TCGCPU *env, uint32_t idx, uint64_t val);
 
 /* decode.c */
-/* Decodes one instruction from CODE (AVAIL bytes); returns false if more are needed. */
+/* Decodes one instruction from CODE (AVAIL bytes); false: needs more. */
 bool x86_decode(X86TCGCPU *env, const uint8_t *code, unsigned avail,
                 X86Insn *insn);
 
@@ -236,6 +261,24 @@ void x86_write_efer(X86TCGCPU *env, uint64_t val);
 /* Instruction handlers (the list is generated from the exec_*.c files). */
 #define H(name) void name(X86TCGCPU *env, const X86Insn *insn G_GNUC_UNUSED)
 #include "target/x86_64/tcg/handlers.h"
+
+/* The eight ALU operations get one handler per operation and form. */
+#define X86_ALU_OPS(X) \
+    X(0, add) X(1, or) X(2, adc) X(3, sbb)                             \
+    X(4, and) X(5, sub) X(6, xor) X(7, cmp)
+#define X86_ALU_DECL(n, name) \
+    H(op_##name##_rm_r); H(op_##name##_r_rm); H(op_##name##_rm_i); \
+    H(op_##name##_a_i);
+X86_ALU_OPS(X86_ALU_DECL)
+extern const X86InsnFn x86_alu_rm_i_fns[8];
+
+/*
+ * Decode-time specialization: swaps a generic handler for one fixed to
+ * its operand kinds (register-register, 32/64-bit), which skips the
+ * generic operand logic on the hottest instructions.
+ */
+void x86_specialize_alu(X86Insn *insn);
+void x86_specialize_mov(X86Insn *insn);
 
 /* ------------------------------------------------------------------ */
 /* Registers */
@@ -255,7 +298,7 @@ static inline uint64_t sext(uint64_t v, unsigned size)
     }
 }
 
-static inline uint64_t get_reg(X86TCGCPU *env, unsigned r, unsigned size)
+HOT uint64_t get_reg(X86TCGCPU *env, unsigned r, unsigned size)
 {
     if (size == 1 && r >= X86_REG_AH) {
         return (env->s.regs[r - X86_REG_AH] >> 8) & 0xff;
@@ -263,8 +306,7 @@ static inline uint64_t get_reg(X86TCGCPU *env, unsigned r, unsigned size)
     return env->s.regs[r] & size_mask(size);
 }
 
-static inline void set_reg(X86TCGCPU *env, unsigned r, unsigned size,
-                           uint64_t v)
+HOT void set_reg(X86TCGCPU *env, unsigned r, unsigned size, uint64_t v)
 {
     uint64_t *p;
 
@@ -294,53 +336,77 @@ static inline void set_reg(X86TCGCPU *env, unsigned r, unsigned size,
 /* ------------------------------------------------------------------ */
 /* Memory */
 
+/* Unaligned little-endian host accesses of 1, 2, 4 or 8 bytes. */
+HOT uint64_t host_ld(const void *p, unsigned size)
+{
+    uint8_t b;
+    uint16_t w;
+    uint32_t l;
+    uint64_t q;
+
+    switch (size) {
+    case 1: memcpy(&b, p, 1); return b;
+    case 2: memcpy(&w, p, 2); return w;
+    case 4: memcpy(&l, p, 4); return l;
+    default: memcpy(&q, p, 8); return q;
+    }
+}
+
+HOT void host_st(void *p, unsigned size, uint64_t v)
+{
+    uint8_t b = v;
+    uint16_t w = v;
+    uint32_t l = v;
+
+    switch (size) {
+    case 1: memcpy(p, &b, 1); break;
+    case 2: memcpy(p, &w, 2); break;
+    case 4: memcpy(p, &l, 4); break;
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
 static inline X86TLBEntry *tlb_entry(X86TCGCPU *env, int mmu, uint64_t la)
 {
     return &env->tlb[mmu][(la >> 12) & (TLB_SIZE - 1)];
 }
 
-static inline uint64_t x86_ld_mmu(X86TCGCPU *env, uint64_t la, unsigned size,
-                                  int mmu)
+HOT uint64_t x86_ld_mmu(X86TCGCPU *env, uint64_t la, unsigned size, int mmu)
 {
     X86TLBEntry *e = tlb_entry(env, mmu, la);
 
     if (likely(e->tag_r == (la & PAGE_MASK_4K) &&
                (la & 0xfff) <= 4096 - size)) {
-        uint64_t v = 0;
-
-        memcpy(&v, (void *)(uintptr_t)(la + e->addend), size);
-        return v;
+        return host_ld((const void *)(uintptr_t)(la + e->addend), size);
     }
     return x86_ld_slow(env, la, size, mmu);
 }
 
-static inline void x86_st_mmu(X86TCGCPU *env, uint64_t la, unsigned size,
-                              uint64_t v, int mmu)
+HOT void x86_st_mmu(X86TCGCPU *env, uint64_t la, unsigned size, uint64_t v,
+                    int mmu)
 {
     X86TLBEntry *e = tlb_entry(env, mmu, la);
 
     if (likely(e->tag_w == (la & PAGE_MASK_4K) &&
                (la & 0xfff) <= 4096 - size)) {
-        memcpy((void *)(uintptr_t)(la + e->addend), &v, size);
+        host_st((void *)(uintptr_t)(la + e->addend), size, v);
         return;
     }
     x86_st_slow(env, la, size, v, mmu);
 }
 
-static inline uint64_t x86_ld(X86TCGCPU *env, uint64_t la, unsigned size)
+HOT uint64_t x86_ld(X86TCGCPU *env, uint64_t la, unsigned size)
 {
     return x86_ld_mmu(env, la, size, env->mmu_idx);
 }
 
-static inline void x86_st(X86TCGCPU *env, uint64_t la, unsigned size,
-                          uint64_t v)
+HOT void x86_st(X86TCGCPU *env, uint64_t la, unsigned size, uint64_t v)
 {
     x86_st_mmu(env, la, size, v, env->mmu_idx);
 }
 
 /* Linear address of OFF in segment SEG for an access of address size ASIZE. */
-static inline uint64_t seg_addr(X86TCGCPU *env, int seg, uint64_t off,
-                                unsigned asize)
+HOT uint64_t seg_addr(X86TCGCPU *env, int seg, uint64_t off, unsigned asize)
 {
     if (env->lma && env->code_size == 8) {
         if (asize == 4) {
@@ -356,7 +422,7 @@ static inline uint64_t seg_addr(X86TCGCPU *env, int seg, uint64_t off,
 }
 
 /* Offset part of the memory operand (before the segment base). */
-static inline uint64_t insn_ea_off(X86TCGCPU *env, const X86Insn *insn)
+HOT uint64_t insn_ea_off(X86TCGCPU *env, const X86Insn *insn)
 {
     uint64_t a = (uint64_t)insn->disp;
 
@@ -371,14 +437,13 @@ static inline uint64_t insn_ea_off(X86TCGCPU *env, const X86Insn *insn)
     return a & size_mask(insn->asize);
 }
 
-static inline uint64_t insn_ea(X86TCGCPU *env, const X86Insn *insn)
+HOT uint64_t insn_ea(X86TCGCPU *env, const X86Insn *insn)
 {
     return seg_addr(env, insn->seg, insn_ea_off(env, insn), insn->asize);
 }
 
 /* The r/m operand of SIZE bytes. */
-static inline uint64_t ld_rm(X86TCGCPU *env, const X86Insn *insn,
-                             unsigned size)
+HOT uint64_t ld_rm(X86TCGCPU *env, const X86Insn *insn, unsigned size)
 {
     if (insn->mod == 3) {
         return get_reg(env, insn->rm, size);
@@ -386,8 +451,7 @@ static inline uint64_t ld_rm(X86TCGCPU *env, const X86Insn *insn,
     return x86_ld(env, insn_ea(env, insn), size);
 }
 
-static inline void st_rm(X86TCGCPU *env, const X86Insn *insn, unsigned size,
-                         uint64_t v)
+HOT void st_rm(X86TCGCPU *env, const X86Insn *insn, unsigned size, uint64_t v)
 {
     if (insn->mod == 3) {
         set_reg(env, insn->rm, size, v);
@@ -407,18 +471,34 @@ static inline void set_rsp(X86TCGCPU *env, uint64_t v)
     set_reg(env, R_RSP, env->stack_size, v);
 }
 
-static inline void x86_push(X86TCGCPU *env, unsigned size, uint64_t v)
+HOT void x86_push(X86TCGCPU *env, unsigned size, uint64_t v)
 {
-    uint64_t sp = (env->s.regs[R_RSP] - size) & stack_mask(env);
+    uint64_t sp;
+
+    if (likely(env->stack_size == 8)) {
+        sp = env->s.regs[R_RSP] - size;
+        x86_st(env, sp, size, v);
+        env->s.regs[R_RSP] = sp;
+        return;
+    }
+    sp = (env->s.regs[R_RSP] - size) & stack_mask(env);
 
     x86_st(env, seg_addr(env, SEG_SS, sp, env->stack_size), size, v);
     set_rsp(env, sp);
 }
 
-static inline uint64_t x86_pop(X86TCGCPU *env, unsigned size)
+HOT uint64_t x86_pop(X86TCGCPU *env, unsigned size)
 {
-    uint64_t sp = env->s.regs[R_RSP] & stack_mask(env);
-    uint64_t v = x86_ld(env, seg_addr(env, SEG_SS, sp, env->stack_size), size);
+    uint64_t sp, v;
+
+    if (likely(env->stack_size == 8)) {
+        sp = env->s.regs[R_RSP];
+        v = x86_ld(env, sp, size);
+        env->s.regs[R_RSP] = sp + size;
+        return v;
+    }
+    sp = env->s.regs[R_RSP] & stack_mask(env);
+    v = x86_ld(env, seg_addr(env, SEG_SS, sp, env->stack_size), size);
 
     set_rsp(env, sp + size);
     return v;
@@ -429,7 +509,7 @@ static inline uint64_t x86_pop(X86TCGCPU *env, unsigned size)
 
 static inline unsigned size_log2(unsigned size)
 {
-    return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+    return __builtin_ctz(size);
 }
 
 static inline void set_cc(X86TCGCPU *env, unsigned kind, unsigned size,
