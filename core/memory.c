@@ -340,6 +340,13 @@ static unsigned io_part_size(const MemoryRegion *mr, unsigned size)
     return max && max < size ? max : size;
 }
 
+static void notify_ram_written(AddressSpace *as, uint64_t addr, uint64_t len)
+{
+    if (as->has_listener && as->listener.ram_written) {
+        as->listener.ram_written(as->listener.opaque, addr, len);
+    }
+}
+
 static uint64_t io_read(MemoryRegion *mr, uint64_t addr, unsigned size)
 {
     bool locked = bql_locked();
@@ -439,6 +446,7 @@ bool address_space_write_val(AddressSpace *as, uint64_t addr, unsigned size,
     }
     if (size <= mr->size - (addr - mr->base)) {
         ram_store((uint8_t *)mr->host + (addr - mr->base), size, value);
+        notify_ram_written(as, addr, size);
         return true;
     }
     for (unsigned i = 0; i < size; i++) {
@@ -500,7 +508,11 @@ bool address_space_read(AddressSpace *as, uint64_t addr, void *buf, size_t len)
 bool address_space_write(AddressSpace *as, uint64_t addr, const void *buf,
                          size_t len)
 {
-    return ram_foreach(as, addr, len, copy_in, (void *)buf);
+    if (!ram_foreach(as, addr, len, copy_in, (void *)buf)) {
+        return false;
+    }
+    notify_ram_written(as, addr, len);
+    return true;
 }
 
 GPtrArray *address_space_regions(AddressSpace *as)

@@ -51,6 +51,11 @@ typedef struct AddressSpace AddressSpace;
 typedef struct MemoryListener {
     void (*region_add)(void *opaque, MemoryRegion *mr);
     void (*region_del)(void *opaque, MemoryRegion *mr);
+    /*
+     * RAM at [ADDR, ADDR+LEN) was written through this API (loaders, DMA,
+     * devices), not by a vCPU: TCG drops code it decoded from there.
+     */
+    void (*ram_written)(void *opaque, uint64_t addr, uint64_t len);
     void *opaque;
 } MemoryListener;
 

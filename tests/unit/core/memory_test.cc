@@ -392,7 +392,10 @@ TEST_F(MemoryTest, ListenerSeesExistingAndLaterRam)
     add_ram(0x0, 0x1000, "low");
     address_space_add_io(mem, "dev", 0x2000, 0x10, &log_ops, &io_log, nullptr);
     {
-        MemoryListener l = {listener_add, listener_del, &log};
+        MemoryListener l = {};
+        l.region_add = listener_add;
+        l.region_del = listener_del;
+        l.opaque = &log;
         address_space_set_listener(mem, &l);  // copied: l may go away
     }
     EXPECT_EQ(log.events, (std::vector<std::string>{"+low", "+high"}));
@@ -404,6 +407,31 @@ TEST_F(MemoryTest, ListenerSeesExistingAndLaterRam)
     address_space_set_listener(mem, nullptr);
     add_ram(0x20000, 0x1000, "late");
     EXPECT_EQ(log.events.size(), 4u);
+}
+
+void listener_written(void *opaque, uint64_t addr, uint64_t len)
+{
+    static_cast<ListenerLog *>(opaque)->events.push_back(
+        "w" + std::to_string(addr) + "+" + std::to_string(len));
+}
+
+// Writes that do not come from a vCPU are reported (TCG drops code there).
+TEST_F(MemoryTest, ListenerHearsOfRamWrittenThroughTheApi)
+{
+    IoLog io_log;
+    ListenerLog log;
+    add_ram(0, 0x2000);
+    address_space_add_io(mem, "dev", 0x3000, 0x10, &log_ops, &io_log, nullptr);
+    MemoryListener l = {};
+    l.ram_written = listener_written;
+    l.opaque = &log;
+    address_space_set_listener(mem, &l);
+    uint8_t buf[16] = {};
+    EXPECT_TRUE(address_space_write(mem, 0x1fe8, buf, sizeof(buf)));
+    EXPECT_TRUE(address_space_write_val(mem, 0x10, 4, 0x12345678));
+    EXPECT_TRUE(address_space_write_val(mem, 0x3000, 4, 1));   // I/O: not RAM
+    EXPECT_FALSE(address_space_write(mem, 0x1ff8, buf, 0x100)); // fails: nothing
+    EXPECT_EQ(log.events, (std::vector<std::string>{"w8168+16", "w16+4"}));
 }
 
 TEST_F(MemoryTest, ManyRegionsMatchBruteForce)
