@@ -49,6 +49,7 @@ struct AccelConfig {
     const char *binary;
     const char *accel;      // -accel argument, or nullptr for the default
     bool kvm;
+    const char *emulator;   // runs the binary (a cross-built one), or nullptr
 };
 
 const Payload kPayloads[] = {
@@ -93,10 +94,13 @@ const Payload kPayloads[] = {
 };
 
 const AccelConfig kConfigs[] = {
-    {"kvm", "qemu-x86_64-kvm", nullptr, true},
-    {"tcg", "qemu-x86_64-tcg", nullptr, false},
-    {"kvmtcg_tcg", "qemu-x86_64-kvm-tcg", "tcg", false},
-    {"kvmtcg_kvm", "qemu-x86_64-kvm-tcg", "kvm", true},
+    {"kvm", "qemu-x86_64-kvm", nullptr, true, nullptr},
+    {"tcg", "qemu-x86_64-tcg", nullptr, false, nullptr},
+    {"kvmtcg_tcg", "qemu-x86_64-kvm-tcg", "tcg", false, nullptr},
+    {"kvmtcg_kvm", "qemu-x86_64-kvm-tcg", "kvm", true, nullptr},
+    // The software CPU cross-built for aarch64 hosts, under user-mode emulation.
+    {"tcg_aarch64", "qemu-x86_64-tcg-aarch64", nullptr, false,
+     "/usr/bin/qemu-aarch64-static"},
 };
 
 // Readable parameters in gtest's messages.
@@ -127,6 +131,9 @@ std::vector<std::string> BuildArgs(const Payload &p, const AccelConfig &c,
 {
     std::vector<std::string> args = {Runfile(c.binary)};
 
+    if (c.emulator) {
+        args.insert(args.begin(), c.emulator);
+    }
     if (c.accel) {
         args.insert(args.end(), {"-accel", c.accel});
     }
@@ -164,6 +171,9 @@ TEST_P(GuestTest, Runs)
                 append += (append.empty() ? "" : " ") + p.pvm_append;
             }
         }
+    }
+    if (c.emulator && !FileExists(c.emulator)) {
+        GTEST_SKIP() << c.emulator << " is not installed (qemu-user-static)";
     }
     ASSERT_TRUE(FileExists(Runfile(c.binary))) << Runfile(c.binary);
 
