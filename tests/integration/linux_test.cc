@@ -7,6 +7,7 @@
 
 #include <glob.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,52 @@ TEST_P(LinuxBoot, ReachesInitWithTheRightMemoryAndCpus)
     EXPECT_LE(mem_kb, 256 * 1024) << r.Describe();
     EXPECT_TRUE(r.exited && r.exit_status == 0) << "power-off must end the run: "
                                                  << r.Describe();
+}
+
+std::vector<std::string> TcgLinuxArgs(const std::string &kernel, bool no_reboot)
+{
+    std::vector<std::string> args = {
+        Runfile("qemu-x86_64-tcg"), "-m", "256", "-nographic", "-kernel", kernel,
+        "-initrd", Runfile("tests/integration/marker-initramfs.cpio.gz"),
+        "-append", "console=ttyS0 panic=-1 emu.reboot"};
+    if (no_reboot) {
+        args.push_back("-no-reboot");
+    }
+    return args;
+}
+
+size_t Count(const std::vector<std::string> &lines, const std::string &line)
+{
+    return std::count(lines.begin(), lines.end(), line);
+}
+
+// Linux's reboot (ACPI reset register, then the i8042) ends the run with
+// status 0 under -no-reboot, as in QEMU.
+TEST(LinuxReboot, EndsTheRunUnderNoReboot)
+{
+    std::string kernel = CloudKernel();
+    if (kernel.empty()) {
+        GTEST_SKIP() << "no /boot/vmlinuz-*-cloud-amd64 (linux-image-cloud-amd64)";
+    }
+    VmmResult r = RunVmm(TcgLinuxArgs(kernel, true), 600);
+    std::vector<std::string> lines = SplitLines(r.out);
+    EXPECT_EQ(Count(lines, "EMU-INIT-MARKER"), 1u) << r.Describe();
+    EXPECT_TRUE(r.exited && r.exit_status == 0) << r.Describe();
+}
+
+// Without -no-reboot the machine reboots: the kernel is loaded again and
+// reaches /init a second time.
+TEST(LinuxReboot, RebootsWithoutNoReboot)
+{
+    std::string kernel = CloudKernel();
+    if (kernel.empty()) {
+        GTEST_SKIP() << "no /boot/vmlinuz-*-cloud-amd64 (linux-image-cloud-amd64)";
+    }
+    VmmResult r = RunVmm(TcgLinuxArgs(kernel, false), 600, [](const std::string &out) {
+        return Count(SplitLines(out), "EMU-INIT-MARKER") >= 2;
+    });
+    EXPECT_TRUE(r.stopped) << "no second boot: " << r.Describe();
+    EXPECT_FALSE(r.timed_out) << r.Describe();
 }
 
 INSTANTIATE_TEST_SUITE_P(Accels, LinuxBoot,

@@ -110,7 +110,8 @@ std::string VmmResult::Describe() const
     return s.str();
 }
 
-VmmResult RunVmm(const std::vector<std::string> &argv, double timeout_s)
+VmmResult RunVmm(const std::vector<std::string> &argv, double timeout_s,
+                 const std::function<bool(const std::string &out)> &stop_when)
 {
     VmmResult r;
     Pipes p;
@@ -140,6 +141,10 @@ VmmResult RunVmm(const std::vector<std::string> &argv, double timeout_s)
         }
         if (fds[0].revents) {
             out_open = Drain(p.out[0], &r.out);
+            if (stop_when && !r.stopped && stop_when(r.out)) {
+                r.stopped = true;
+                kill(pid, SIGTERM);
+            }
         }
         if (fds[1].revents) {
             err_open = Drain(p.err[0], &r.err);

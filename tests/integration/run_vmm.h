@@ -3,6 +3,7 @@
 #ifndef TESTS_INTEGRATION_RUN_VMM_H
 #define TESTS_INTEGRATION_RUN_VMM_H
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@ struct VmmResult {
     bool started = false;       // false: could not spawn (see error)
     std::string error;
     bool timed_out = false;     // killed with SIGKILL at the deadline
+    bool stopped = false;       // sent SIGTERM because stop_when was true
     bool exited = false;        // exited normally (exit_status valid)
     int exit_status = -1;
     int term_signal = 0;        // signal that ended it, if not exited
@@ -22,8 +24,11 @@ struct VmmResult {
 };
 
 // Runs ARGV (argv[0] is a path) with stdin from /dev/null, capturing both
-// output streams.  After TIMEOUT_S seconds the process is killed.
-VmmResult RunVmm(const std::vector<std::string> &argv, double timeout_s);
+// output streams.  After TIMEOUT_S seconds the process is killed.  When
+// STOP_WHEN returns true for the output so far, the process is sent
+// SIGTERM (an orderly end) and the run goes on until it exits.
+VmmResult RunVmm(const std::vector<std::string> &argv, double timeout_s,
+                 const std::function<bool(const std::string &out)> &stop_when = nullptr);
 
 // Path of a runfile given relative to the workspace root, e.g.
 // "qemu-x86_64-kvm" or "tests/guests/hello.elf".  Uses TEST_SRCDIR and

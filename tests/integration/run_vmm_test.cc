@@ -1,6 +1,8 @@
 // The harness itself, on /bin/sh instead of a VMM.
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include "tests/integration/run_vmm.h"
 
 namespace {
@@ -35,6 +37,19 @@ TEST(RunVmm, KillsAtTheDeadline)
     EXPECT_EQ(9, r.term_signal);
     EXPECT_EQ("started\n", r.out);
     EXPECT_LT(r.seconds, 5);
+}
+
+TEST(RunVmm, StopsWithSigtermWhenTheOutputSaysSo)
+{
+    VmmResult r = RunVmm({"/bin/sh", "-c", "echo ready; exec sleep 30"}, 20,
+                         [](const std::string &out) {
+                             return out.find("ready") != std::string::npos;
+                         });
+    EXPECT_TRUE(r.stopped);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_EQ(r.term_signal, SIGTERM);
+    EXPECT_EQ(r.out, "ready\n");
+    EXPECT_LT(r.seconds, 10);
 }
 
 TEST(RunVmm, DeadlineHoldsWhenOutputIsClosedEarly)
