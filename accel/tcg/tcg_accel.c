@@ -15,15 +15,29 @@ static bool tcg_probe(GError **errp)
     return true;
 }
 
+/* RAM written by a loader or a device: drop the code decoded from it. */
+static void tcg_ram_written(void *opaque, uint64_t addr, uint64_t len)
+{
+    uint64_t first = addr & TCG_PAGE_MASK;
+
+    for (uint64_t page = first; page < addr + len; page += TCG_PAGE_SIZE) {
+        tcg_page_invalidate(opaque, page);
+    }
+}
+
 static bool tcg_init(Machine *m, GError **errp)
 {
+    MemoryListener l = { .ram_written = tcg_ram_written };
+
     (void)errp;
-    m->accel_state = tcg_pages_new();
+    m->accel_state = l.opaque = tcg_pages_new();
+    address_space_set_listener(m->memory, &l);
     return true;
 }
 
 static void tcg_cleanup(Machine *m)
 {
+    address_space_set_listener(m->memory, NULL);
     tcg_pages_free(m->accel_state);
     m->accel_state = NULL;
 }

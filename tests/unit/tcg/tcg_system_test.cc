@@ -11,6 +11,7 @@
 #include "tests/unit/tcg/tcg_harness.h"
 
 extern "C" {
+#include "accel/tcg/tb.h"
 #include "core/memory.h"
 }
 
@@ -61,6 +62,28 @@ TEST_F(TcgTest, HostWritesAfterInvalidationAreSeen)
     EXPECT_EQ(RunFrom(LongModeState(kCode)).regs[R_RAX], 1u);
     RunFrom(LongModeState(kCode + 0x800));
     EXPECT_EQ(RunFrom(LongModeState(kCode)).regs[R_RAX], 5u);
+}
+
+/*
+ * RAM written through the memory API (a loader, a device's DMA) drops the
+ * decoded code of every page it touches, and only those.
+ */
+TEST_F(TcgTest, RamWrittenByDevicesInvalidatesCodePages)
+{
+    TCGPages *pages = static_cast<TCGPages *>(m_.accel_state);
+    uint8_t buf[0x1002] = {};
+
+    for (uint64_t page : {kCode, kCode + 0x1000, kCode + 0x2000, kCode + 0x3000}) {
+        tcg_page_mark_code(pages, page);
+    }
+    /* Two bytes into the third page, from the end of the first. */
+    ASSERT_TRUE(address_space_write(m_.memory, kCode + 0xfff, buf, sizeof(buf)));
+    EXPECT_FALSE(tcg_page_has_code(pages, kCode));
+    EXPECT_FALSE(tcg_page_has_code(pages, kCode + 0x1000));
+    EXPECT_FALSE(tcg_page_has_code(pages, kCode + 0x2000));
+    EXPECT_TRUE(tcg_page_has_code(pages, kCode + 0x3000));
+    ASSERT_TRUE(address_space_write_val(m_.memory, kCode + 0x3008, 4, 0));
+    EXPECT_FALSE(tcg_page_has_code(pages, kCode + 0x3000));
 }
 
 /* Runs the exceptions.S entry at OFF; expects the handler for VEC. */
