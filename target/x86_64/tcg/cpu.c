@@ -273,18 +273,24 @@ static G_GNUC_NO_INLINE int handle_events_slow(X86TCGCPU *env,
     return -1;
 }
 
+/* Nothing to do at this block boundary: the common case. */
+HOT bool events_quiet(X86TCGCPU *env, uint32_t epoch)
+{
+    return !env->excp_pending && !env->shutdown &&
+           epoch == env->code_epoch &&
+           !g_atomic_int_get(&env->cpu->interrupt_request) &&
+           env->s.mp_state == X86_MP_RUNNABLE && !env->nmi_pending &&
+           !(env->irq_hint && (env->s.rflags & X86_FLAG_IF) &&
+             !env->s.interrupt_shadow && env->m->intc);
+}
+
 int x86_tcg_handle_events(X86TCGCPU *env)
 {
     uint32_t epoch = __atomic_load_n(&env->pages->code_epoch,
                                      __ATOMIC_ACQUIRE);
 
     /* The common case, kept free of the slow path's register spills. */
-    if (likely(!env->excp_pending && !env->shutdown &&
-               epoch == env->code_epoch &&
-               !g_atomic_int_get(&env->cpu->interrupt_request) &&
-               env->s.mp_state == X86_MP_RUNNABLE && !env->nmi_pending &&
-               !(env->irq_hint && (env->s.rflags & X86_FLAG_IF) &&
-                 !env->s.interrupt_shadow && env->m->intc))) {
+    if (likely(events_quiet(env, epoch))) {
         return -1;
     }
     return handle_events_slow(env, epoch);
@@ -400,6 +406,7 @@ static TCGBlock *translate(X86TCGCPU *env, uint64_t pc, uint64_t paddr,
     for (unsigned i = 0; i < n; i++) {
         x86_specialize_alu(&insns[i]);
         x86_specialize_mov(&insns[i]);
+        x86_specialize_hot(&insns[i]);
     }
     tb->ninsns = n;
     tcg_cache_commit(&env->cache, tb, n * sizeof(X86Insn));
@@ -447,7 +454,8 @@ static void single_step(X86TCGCPU *env, const X86Insn *insn)
     x86_raise_noerr(env, EXCP_DB);
 }
 
-void x86_tcg_exec_block(X86TCGCPU *env)
+/* Runs one block; false when it must not be followed by the next at once. */
+static bool exec_one_block(X86TCGCPU *env)
 {
     uint64_t pc = env->s.segs[SEG_CS].base + env->s.rip;
     uint32_t flags = env->code_size | env->mmu_idx << 4;
@@ -473,7 +481,7 @@ void x86_tcg_exec_block(X86TCGCPU *env)
     n = tb->ninsns;
     if (unlikely(env->s.rflags & X86_FLAG_TF)) {
         single_step(env, insn);
-        return;
+        return false;
     }
     if (env->s.interrupt_shadow) {
         env->s.interrupt_shadow = false;
@@ -488,4 +496,19 @@ void x86_tcg_exec_block(X86TCGCPU *env)
         }
     }
     env->cur_page1 = env->cur_page2 = TCG_NO_PAGE;
+    return true;
+}
+
+/*
+ * Runs blocks back to back for as long as the boundary checks of
+ * tcg_vcpu_run (a kick, an event) would find nothing to do, which saves
+ * the round trip through the accelerator's loop for every block.
+ */
+void x86_tcg_exec_block(X86TCGCPU *env)
+{
+    while (exec_one_block(env) &&
+           likely(!g_atomic_int_get(&env->cpu->exit_request)) &&
+           likely(events_quiet(env, __atomic_load_n(&env->pages->code_epoch,
+                                                    __ATOMIC_ACQUIRE)))) {
+    }
 }

@@ -816,3 +816,336 @@ H(op_flagop)
         break;
     }
 }
+
+/* ------------------------------------------------------------------ */
+/* Hot forms chosen at decode time (x86_specialize_hot) */
+
+/*
+ * Host pointer to the memory operand for a plain (unlocked) access of
+ * SIZE bytes when the soft TLB allows it straight away, else NULL: the
+ * caller then falls back to its generic handler.  A write tag that
+ * matches implies a readable page (one fill sets both).
+ */
+HOT void *mem_fast_ptr(X86TCGCPU *env, const X86Insn *insn, unsigned size,
+                       bool write)
+{
+    uint64_t la = insn_ea(env, insn);
+    X86TLBEntry *e = tlb_entry(env, env->mmu_idx, la);
+    uint64_t tag = write ? e->tag_w : e->tag_r;
+
+    if (likely(tag == (la & PAGE_MASK_4K) && (la & 0xfff) <= 4096 - size)) {
+        return (void *)(uintptr_t)(la + e->addend);
+    }
+    return NULL;
+}
+
+/* ALU on memory: [m] op= reg, [m] op= imm, reg op= [m], 32 and 64 bits. */
+#define X86_ALU_MEM_DEF1(n, name, sz)                                   \
+    static void op_##name##_mr##sz(X86TCGCPU *env, const X86Insn *insn) \
+    {                                                                   \
+        void *p = mem_fast_ptr(env, insn, sz / 8, n != 7);              \
+        uint64_t r;                                                     \
+                                                                        \
+        if (unlikely(!p)) {                                             \
+            op_##name##_rm_r(env, insn);                                \
+            return;                                                     \
+        }                                                               \
+        r = alu(env, n, sz / 8, host_ld(p, sz / 8),                     \
+                env->s.regs[insn->reg], false);                         \
+        if (n != 7) {                                                   \
+            host_st(p, sz / 8, r);                                      \
+        }                                                               \
+    }                                                                   \
+    static void op_##name##_mi##sz(X86TCGCPU *env, const X86Insn *insn) \
+    {                                                                   \
+        void *p = mem_fast_ptr(env, insn, sz / 8, n != 7);              \
+        uint64_t r;                                                     \
+                                                                        \
+        if (unlikely(!p)) {                                             \
+            op_##name##_rm_i(env, insn);                                \
+            return;                                                     \
+        }                                                               \
+        r = alu(env, n, sz / 8, host_ld(p, sz / 8), insn->imm, false);  \
+        if (n != 7) {                                                   \
+            host_st(p, sz / 8, r);                                      \
+        }                                                               \
+    }                                                                   \
+    static void op_##name##_rmem##sz(X86TCGCPU *env,                    \
+                                     const X86Insn *insn)               \
+    {                                                                   \
+        uint64_t b = x86_ld(env, insn_ea(env, insn), sz / 8);           \
+        uint64_t r = alu(env, n, sz / 8, env->s.regs[insn->reg], b,     \
+                         false);                                        \
+                                                                        \
+        if (n != 7) {                                                   \
+            env->s.regs[insn->reg] = sz == 64 ? r : (uint32_t)r;        \
+        }                                                               \
+    }
+
+#define X86_ALU_MEM_DEF(n, name) \
+    X86_ALU_MEM_DEF1(n, name, 64) X86_ALU_MEM_DEF1(n, name, 32)
+
+X86_ALU_NO_CARRY(X86_ALU_MEM_DEF)
+
+#define X86_ALU_MEM_SPEC(n, name)                                       \
+    { op_##name##_rm_r, op_##name##_r_rm, op_##name##_rm_i,            \
+      { op_##name##_mr32, op_##name##_mr64 },                           \
+      { op_##name##_rmem32, op_##name##_rmem64 },                       \
+      { op_##name##_mi32, op_##name##_mi64 } },
+
+static bool specialize_alu_mem(X86Insn *insn)
+{
+    static const struct {
+        X86InsnFn rm_r, r_rm, rm_i, mr[2], rmem[2], mi[2];
+    } spec[] = { X86_ALU_NO_CARRY(X86_ALU_MEM_SPEC) };
+    unsigned w = insn->size == 8;
+
+    if (insn->mod == 3 || (insn->size != 8 && insn->size != 4) ||
+        (insn->pfx & PFX_LOCK)) {
+        return false;
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(spec); i++) {
+        if (insn->fn == spec[i].rm_r) {
+            insn->fn = spec[i].mr[w];
+        } else if (insn->fn == spec[i].r_rm) {
+            insn->fn = spec[i].rmem[w];
+        } else if (insn->fn == spec[i].rm_i) {
+            insn->fn = spec[i].mi[w];
+        } else {
+            continue;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* Shifts of a register by a constant non-zero count (in imm). */
+static void op_shl_ri64(X86TCGCPU *env, const X86Insn *insn)
+{
+    uint64_t a = env->s.regs[insn->rm];
+    unsigned c = insn->imm;
+
+    env->s.regs[insn->rm] = a << c;
+    if (!flags_dead(insn)) {
+        set_cc(env, CC_SHL, 8, a << c, a << (c - 1));
+    }
+}
+
+static void op_shr_ri64(X86TCGCPU *env, const X86Insn *insn)
+{
+    uint64_t a = env->s.regs[insn->rm];
+    unsigned c = insn->imm;
+
+    env->s.regs[insn->rm] = a >> c;
+    if (!flags_dead(insn)) {
+        set_cc(env, CC_SHR, 8, a >> c, a >> (c - 1));
+    }
+}
+
+static void op_sar_ri64(X86TCGCPU *env, const X86Insn *insn)
+{
+    int64_t a = (int64_t)env->s.regs[insn->rm];
+    unsigned c = insn->imm;
+
+    env->s.regs[insn->rm] = (uint64_t)(a >> c);
+    if (!flags_dead(insn)) {
+        set_cc(env, CC_SAR, 8, (uint64_t)(a >> c), (uint64_t)(a >> (c - 1)));
+    }
+}
+
+static void op_shl_ri32(X86TCGCPU *env, const X86Insn *insn)
+{
+    uint32_t a = (uint32_t)env->s.regs[insn->rm];
+    unsigned c = insn->imm;
+
+    env->s.regs[insn->rm] = (uint32_t)(a << c);
+    if (!flags_dead(insn)) {
+        set_cc(env, CC_SHL, 4, (uint32_t)(a << c), (uint32_t)(a << (c - 1)));
+    }
+}
+
+static void op_shr_ri32(X86TCGCPU *env, const X86Insn *insn)
+{
+    uint32_t a = (uint32_t)env->s.regs[insn->rm];
+    unsigned c = insn->imm;
+
+    env->s.regs[insn->rm] = a >> c;
+    if (!flags_dead(insn)) {
+        set_cc(env, CC_SHR, 4, a >> c, a >> (c - 1));
+    }
+}
+
+static void op_sar_ri32(X86TCGCPU *env, const X86Insn *insn)
+{
+    int32_t a = (int32_t)env->s.regs[insn->rm];
+    unsigned c = insn->imm;
+
+    env->s.regs[insn->rm] = (uint32_t)(a >> c);
+    if (!flags_dead(insn)) {
+        set_cc(env, CC_SAR, 4, (uint32_t)(a >> c), (uint32_t)(a >> (c - 1)));
+    }
+}
+
+static bool specialize_shift(X86Insn *insn)
+{
+    static const X86InsnFn fns[2][4] = {
+        { op_shl_ri32, op_shr_ri32, op_shl_ri32, op_sar_ri32 },
+        { op_shl_ri64, op_shr_ri64, op_shl_ri64, op_sar_ri64 },
+    };
+    unsigned count;
+
+    if (insn->mod != 3 || (insn->size != 8 && insn->size != 4) ||
+        insn->ext < 4) {
+        return false;
+    }
+    if (insn->fn == op_shift_imm) {
+        count = insn->imm & (insn->size == 8 ? 63 : 31);
+    } else if (insn->fn == op_shift_one) {
+        count = 1;
+    } else {
+        return false;
+    }
+    if (count == 0) {
+        return false;
+    }
+    insn->imm = count;
+    insn->fn = fns[insn->size == 8][insn->ext - 4];
+    return true;
+}
+
+/* CF for INC/DEC, which keep it: the common lazy kinds without a call. */
+HOT bool cc_cf_fast(X86TCGCPU *env)
+{
+    switch (env->cc_op & ~3u) {
+    case CC_LOGIC:
+        return false;
+    case CC_INC:
+    case CC_DEC:
+        return env->cc_src2 != 0;
+    case CC_EFLAGS:
+        return env->cc_src & X86_FLAG_CF;
+    default:
+        return x86_cc_cf(env);
+    }
+}
+
+#define X86_INC_DEC_DEF(name, d, kind)                                  \
+    static void op_##name##_r64(X86TCGCPU *env, const X86Insn *insn)    \
+    {                                                                   \
+        bool cf = !flags_dead(insn) && cc_cf_fast(env);                 \
+        uint64_t r = env->s.regs[insn->rm] + (d);                       \
+                                                                        \
+        env->s.regs[insn->rm] = r;                                      \
+        env->cc_op = (kind) + 3;                                        \
+        env->cc_dst = r;                                                \
+        env->cc_src = 0;                                                \
+        env->cc_src2 = cf;                                              \
+    }                                                                   \
+    static void op_##name##_r32(X86TCGCPU *env, const X86Insn *insn)    \
+    {                                                                   \
+        bool cf = !flags_dead(insn) && cc_cf_fast(env);                 \
+        uint32_t r = (uint32_t)env->s.regs[insn->rm] + (d);             \
+                                                                        \
+        env->s.regs[insn->rm] = r;                                      \
+        env->cc_op = (kind) + 2;                                        \
+        env->cc_dst = r;                                                \
+        env->cc_src = 0;                                                \
+        env->cc_src2 = cf;                                              \
+    }
+
+X86_INC_DEC_DEF(inc, 1, CC_INC)
+X86_INC_DEC_DEF(dec, -1, CC_DEC)
+
+static bool specialize_inc_dec(X86Insn *insn)
+{
+    bool w = insn->size == 8;
+
+    if (insn->size != 8 && insn->size != 4) {
+        return false;
+    }
+    if (insn->mod == 3 && insn->fn == op_inc_rm) {
+        insn->fn = w ? op_inc_r64 : op_inc_r32;
+    } else if (insn->mod == 3 && insn->fn == op_dec_rm) {
+        insn->fn = w ? op_dec_r64 : op_dec_r32;
+    } else if (insn->fn == op_inc_r || insn->fn == op_dec_r) {
+        /* 40-4F: the register is in reg; the fast forms use rm. */
+        insn->rm = insn->reg;
+        insn->fn = insn->fn == op_inc_r ? (w ? op_inc_r64 : op_inc_r32)
+                                        : (w ? op_dec_r64 : op_dec_r32);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* IMUL reg, reg (0F AF) and IMUL reg, reg, imm (69, 6B). */
+static void op_imul_rr64(X86TCGCPU *env, const X86Insn *insn)
+{
+    int64_t r;
+    bool ovf = __builtin_mul_overflow((int64_t)env->s.regs[insn->reg],
+                                      (int64_t)env->s.regs[insn->rm], &r);
+
+    env->s.regs[insn->reg] = (uint64_t)r;
+    if (!flags_dead(insn)) {
+        mul_flags(env, (uint64_t)r, 8, ovf);
+    }
+}
+
+static void op_imul_rri64(X86TCGCPU *env, const X86Insn *insn)
+{
+    int64_t r;
+    bool ovf = __builtin_mul_overflow((int64_t)env->s.regs[insn->rm],
+                                      (int64_t)insn->imm, &r);
+
+    env->s.regs[insn->reg] = (uint64_t)r;
+    if (!flags_dead(insn)) {
+        mul_flags(env, (uint64_t)r, 8, ovf);
+    }
+}
+
+static void op_imul_rr32(X86TCGCPU *env, const X86Insn *insn)
+{
+    int64_t p = (int64_t)(int32_t)env->s.regs[insn->reg] *
+                (int32_t)env->s.regs[insn->rm];
+
+    env->s.regs[insn->reg] = (uint32_t)p;
+    if (!flags_dead(insn)) {
+        mul_flags(env, (uint32_t)p, 4, p != (int32_t)p);
+    }
+}
+
+static void op_imul_rri32(X86TCGCPU *env, const X86Insn *insn)
+{
+    int64_t p = (int64_t)(int32_t)env->s.regs[insn->rm] * (int32_t)insn->imm;
+
+    env->s.regs[insn->reg] = (uint32_t)p;
+    if (!flags_dead(insn)) {
+        mul_flags(env, (uint32_t)p, 4, p != (int32_t)p);
+    }
+}
+
+static bool specialize_imul(X86Insn *insn)
+{
+    bool w = insn->size == 8;
+
+    if (insn->mod != 3 || (insn->size != 8 && insn->size != 4)) {
+        return false;
+    }
+    if (insn->fn == op_imul_r_rm) {
+        insn->fn = w ? op_imul_rr64 : op_imul_rr32;
+    } else if (insn->fn == op_imul_r_rm_i) {
+        insn->fn = w ? op_imul_rri64 : op_imul_rri32;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+void x86_specialize_hot(X86Insn *insn)
+{
+    if (specialize_alu_mem(insn) || specialize_shift(insn) ||
+        specialize_inc_dec(insn) || specialize_imul(insn)) {
+        return;
+    }
+    x86_specialize_jcc(insn);
+}

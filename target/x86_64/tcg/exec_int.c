@@ -353,6 +353,39 @@ H(op_jcc)
     }
 }
 
+/*
+ * JZ/JNZ: every lazy kind takes ZF from its result, so the common loop
+ * branch needs no flag computation.
+ */
+HOT bool cond_z(X86TCGCPU *env)
+{
+    if (likely(env->cc_op != CC_EFLAGS)) {
+        return env->cc_dst == 0;
+    }
+    return env->cc_src & X86_FLAG_ZF;
+}
+
+static void op_jz(X86TCGCPU *env, const X86Insn *insn)
+{
+    if (cond_z(env)) {
+        jump_to(env, env->next_rip + insn->imm, bsize(env, insn));
+    }
+}
+
+static void op_jnz(X86TCGCPU *env, const X86Insn *insn)
+{
+    if (!cond_z(env)) {
+        jump_to(env, env->next_rip + insn->imm, bsize(env, insn));
+    }
+}
+
+void x86_specialize_jcc(X86Insn *insn)
+{
+    if (insn->fn == op_jcc && (insn->ext == 4 || insn->ext == 5)) {
+        insn->fn = insn->ext == 4 ? op_jz : op_jnz;
+    }
+}
+
 H(op_jmp_rel)
 {
     jump_to(env, env->next_rip + insn->imm, bsize(env, insn));

@@ -279,6 +279,9 @@ extern const X86InsnFn x86_alu_rm_i_fns[8];
  */
 void x86_specialize_alu(X86Insn *insn);
 void x86_specialize_mov(X86Insn *insn);
+/* Memory ALU forms, shifts by a constant, INC/DEC, IMUL, JZ/JNZ. */
+void x86_specialize_hot(X86Insn *insn);
+void x86_specialize_jcc(X86Insn *insn);
 
 /* ------------------------------------------------------------------ */
 /* Registers */

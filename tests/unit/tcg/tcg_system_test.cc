@@ -7,6 +7,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <thread>
+#include <vector>
 
 #include "tests/unit/tcg/tcg_harness.h"
 
@@ -382,6 +383,77 @@ class MiscTest : public TcgTest {
         return RunFrom(LongModeState(kCode + off));
     }
 };
+
+/*
+ * ALU instructions with a memory destination have a fast path through the
+ * soft TLB; these are the cases it must hand to the slow path.
+ */
+class MemAluTest : public TcgTest {
+  protected:
+    /* movabs $ADDR, %rbx; mov $EAX, %eax; INSN; hlt */
+    X86CPUState RunOn(uint64_t addr, uint32_t eax, std::vector<uint8_t> insn)
+    {
+        std::vector<uint8_t> code = {0x48, 0xbb};
+        for (int i = 0; i < 8; i++) {
+            code.push_back(addr >> (8 * i));
+        }
+        code.push_back(0xb8);
+        for (int i = 0; i < 4; i++) {
+            code.push_back(eax >> (8 * i));
+        }
+        code.insert(code.end(), insn.begin(), insn.end());
+        code.push_back(0xf4);
+        Load(kCode, code.data(), code.size());
+        return RunFrom(LongModeState(kCode));
+    }
+};
+
+TEST_F(MemAluTest, AccessStraddlingTwoPages)
+{
+    const uint64_t addr = kCode + 0x1ffe;
+    memcpy(ram_ + addr, "\x04\x03\x02\x01", 4);
+    RunOn(addr, 0x11111111, {0x01, 0x03});          /* add %eax, (%rbx) */
+    EXPECT_EQ(Get32(addr), 0x12131415u);
+    X86CPUState s = RunOn(addr, 0x12131416, {0x2b, 0x03});   /* sub (%rbx), %eax */
+    EXPECT_EQ(s.regs[R_RAX], 1u);
+}
+
+TEST_F(MemAluTest, ReadOnlyPageFaultsAndWritesNothing)
+{
+    X86CPUState s = RunOn(kPageRo + 0x10, 0, {0x83, 0x03, 0x01});   /* addl $1, (%rbx) */
+    EXPECT_EQ(s.regs[R_R15], 14u);
+    EXPECT_EQ(s.cr2, kPageRo + 0x10);
+    EXPECT_EQ(Get64(kPageRo + 0x10), 0u);
+}
+
+struct MmioCell {
+    uint64_t value = 40;
+    int reads = 0, writes = 0;
+};
+
+TEST_F(MemAluTest, MmioGoesToTheDevice)
+{
+    static const MemoryRegionOps ops = {
+        [](void *opaque, uint64_t, unsigned) -> uint64_t {
+            MmioCell *c = static_cast<MmioCell *>(opaque);
+            c->reads++;
+            return c->value;
+        },
+        [](void *opaque, uint64_t, uint64_t value, unsigned) {
+            MmioCell *c = static_cast<MmioCell *>(opaque);
+            c->writes++;
+            c->value = value;
+        },
+        0,
+    };
+    MmioCell cell;
+    ASSERT_NE(address_space_add_io(m_.memory, "cell", 0x40000000, 0x1000, &ops,
+                                   &cell, nullptr), nullptr);
+    RunOn(0x40000000, 0, {0x83, 0x03, 0x02});       /* addl $2, (%rbx) */
+    EXPECT_EQ(cell.value, 42u);
+    EXPECT_EQ(cell.reads, 1);
+    EXPECT_EQ(cell.writes, 1);
+}
 
 TEST_F(MiscTest, AccessedAndDirtyBits)
 {
