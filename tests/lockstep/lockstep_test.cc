@@ -109,6 +109,8 @@ TEST(Lockstep, ListsTemplates)
     EXPECT_EQ(r.status, 0);
     EXPECT_NE(r.out.find("div "), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("sse-float "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("sse-cmp "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("x87 "), std::string::npos) << r.out;
 }
 
 /* TCG against itself needs no KVM: it checks that set_state fully resets. */
@@ -146,6 +148,15 @@ TEST(Lockstep, KvmAgainstTcgSse)
     for (int seed : { 300000, 400000 }) {
         expect_clean({ "--classes", "sse" }, seed, 1000);
     }
+}
+
+TEST(Lockstep, KvmAgainstTcgX87)
+{
+    std::string why = kvm_unusable();
+    if (!why.empty()) {
+        GTEST_SKIP() << "KVM is not usable: " << why;
+    }
+    expect_clean({ "--classes", "x87" }, 600000, 1000);
 }
 
 TEST(Lockstep, KvmAgainstTcgMixedLong)

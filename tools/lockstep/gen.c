@@ -1335,23 +1335,179 @@ static bool t_sse_comis(Gen *g)
     return true;
 }
 
-/* cvtsi2ss/sd and cvttss2si/cvttsd2si */
+/* cvtsi2ss/sd and cvt(t)ss2si/cvt(t)sd2si */
 static bool t_sse_cvt(Gen *g)
 {
     bool dbl = chance(g, 50), to_int = chance(g, 50), q = chance(g, 50);
+    bool trunc = chance(g, 50);
+    static const char *const to_names[2][2] = {
+        { "cvtss2si", "cvtsd2si" }, { "cvttss2si", "cvttsd2si" },
+    };
     Enc e;
 
     enc_init(&e, q ? 8 : 4);
     enc_pfx(&e, dbl ? 0xf2 : 0xf3);
     if (to_int) {
-        enc_op(&e, 2, 0x0f, 0x2c, 0);
+        enc_op(&e, 2, 0x0f, trunc ? 0x2c : 0x2d, 0);
         enc_modrm(&e, dst_reg(g), xmm_or_mem(g, dbl ? 8 : 4, 1, 25));
-        emit(g, &e, dbl ? "cvttsd2si" : "cvttss2si");
+        emit(g, &e, to_names[trunc][dbl]);
     } else {
         enc_op(&e, 2, 0x0f, 0x2a, 0);
         enc_modrm(&e, xmm(g), rm_src(g, q ? 8 : 4, 25));
         emit(g, &e, dbl ? "cvtsi2sd" : "cvtsi2ss");
     }
+    return true;
+}
+
+/* cmpps/cmppd/cmpss/cmpsd with the eight SSE predicates */
+static bool t_sse_cmp(Gen *g)
+{
+    static const char *const preds[8] = {
+        "eq", "lt", "le", "unord", "neq", "nlt", "nle", "ord",
+    };
+    static const struct {
+        uint8_t pfx;
+        unsigned size;
+        const char *suffix;
+    } kinds[] = {
+        { 0x00, 16, "ps" }, { 0x66, 16, "pd" },
+        { 0xf3, 4, "ss" }, { 0xf2, 8, "sd" },
+    };
+    static const char *names[8][G_N_ELEMENTS(kinds)];
+    unsigned p = rnd(g, 8), k = rnd(g, G_N_ELEMENTS(kinds));
+    unsigned size = kinds[k].size;
+    Enc e;
+
+    if (!names[p][k]) {
+        g_autofree char *name = g_strconcat("cmp", preds[p], kinds[k].suffix,
+                                            NULL);
+
+        names[p][k] = g_intern_string(name);
+    }
+    enc_init(&e, 4);
+    if (kinds[k].pfx) {
+        enc_pfx(&e, kinds[k].pfx);
+    }
+    enc_op(&e, 2, 0x0f, 0xc2, 0);
+    enc_modrm(&e, xmm(g), xmm_or_mem(g, size, size == 16 ? 16 : 1, 25));
+    e.imm = p;
+    e.immsz = 1;
+    emit(g, &e, names[p][k]);
+    return true;
+}
+
+/* Conversions between single, double and packed int32 */
+static bool t_sse_cvt_fp(Gen *g)
+{
+    static const struct {
+        uint8_t pfx, op;
+        unsigned size;          /* memory operand */
+        const char *name;
+    } forms[] = {
+        { 0x00, 0x5a, 8, "cvtps2pd" }, { 0x66, 0x5a, 16, "cvtpd2ps" },
+        { 0xf3, 0x5a, 4, "cvtss2sd" }, { 0xf2, 0x5a, 8, "cvtsd2ss" },
+        { 0x00, 0x5b, 16, "cvtdq2ps" }, { 0x66, 0x5b, 16, "cvtps2dq" },
+        { 0xf3, 0x5b, 16, "cvttps2dq" }, { 0xf3, 0xe6, 8, "cvtdq2pd" },
+        { 0x66, 0xe6, 16, "cvttpd2dq" }, { 0xf2, 0xe6, 16, "cvtpd2dq" },
+    };
+    unsigned f = rnd(g, G_N_ELEMENTS(forms));
+    unsigned size = forms[f].size;
+
+    sse_op(g, forms[f].pfx, forms[f].op, xmm(g),
+           xmm_or_mem(g, size, size == 16 ? 16 : 1, 25), forms[f].name);
+    return true;
+}
+
+/*
+ * x87: a load from the data page (float, double, extended or integer),
+ * sometimes an arithmetic operation with a memory operand or a unary one,
+ * then a popping store, so the register stack is left as found (empty).
+ * Only memory shows the result; FCW is the reset one (exceptions masked,
+ * extended precision, round to nearest).
+ */
+static bool t_x87(Gen *g)
+{
+    static const struct {
+        uint8_t op, digit;
+        unsigned size;
+        const char *name;
+    } loads[] = {
+        { 0xd9, 0, 4, "flds" }, { 0xdd, 0, 8, "fldl" },
+        { 0xdb, 5, 10, "fldt" }, { 0xdf, 0, 2, "filds" },
+        { 0xdb, 0, 4, "fildl" }, { 0xdf, 5, 8, "fildll" },
+    }, stores[] = {
+        { 0xd9, 3, 4, "fstps" }, { 0xdd, 3, 8, "fstpl" },
+        { 0xdb, 7, 10, "fstpt" }, { 0xdf, 3, 2, "fistps" },
+        { 0xdb, 3, 4, "fistpl" }, { 0xdf, 7, 8, "fistpll" },
+    };
+    static const char *const arith[2][8] = {
+        { "fadds", "fmuls", NULL, NULL, "fsubs", "fsubrs", "fdivs",
+          "fdivrs" },
+        { "faddl", "fmull", NULL, NULL, "fsubl", "fsubrl", "fdivl",
+          "fdivrl" },
+    };
+    static const struct {
+        uint8_t op;
+        const char *name;
+    } unary[] = {
+        { 0xfa, "fsqrt" }, { 0xe1, "fabs" }, { 0xe0, "fchs" },
+        { 0xfc, "frndint" },
+    };
+    unsigned l = rnd(g, G_N_ELEMENTS(loads)), s = rnd(g, G_N_ELEMENTS(stores));
+    Enc e;
+
+    enc_init(&e, 4);
+    enc_op(&e, 1, loads[l].op, 0, 0);
+    enc_modrm(&e, loads[l].digit, rm_mem_aligned(g, loads[l].size, 1));
+    emit(g, &e, loads[l].name);
+    switch (rnd(g, 4)) {
+    case 2: {
+        /* a second load, then ST(1) = ST(1) op ST0 and pop */
+        static const struct {
+            uint8_t modrm;
+            const char *name;
+        } popping[] = {
+            { 0xc1, "fadd" }, { 0xc9, "fmul" }, { 0xe1, "fsub" },
+            { 0xe9, "fsub" }, { 0xf1, "fdiv" }, { 0xf9, "fdiv" },
+        };
+        unsigned l2 = rnd(g, G_N_ELEMENTS(loads));
+        unsigned p = rnd(g, G_N_ELEMENTS(popping));
+
+        enc_init(&e, 4);
+        enc_op(&e, 1, loads[l2].op, 0, 0);
+        enc_modrm(&e, loads[l2].digit, rm_mem_aligned(g, loads[l2].size, 1));
+        emit(g, &e, loads[l2].name);
+        enc_init(&e, 4);
+        enc_op(&e, 2, 0xde, popping[p].modrm, 0);
+        emit(g, &e, popping[p].name);
+        break;
+    }
+    case 0: {
+        bool dbl = chance(g, 50);
+        static const uint8_t ops[] = { 0, 1, 4, 5, 6, 7 };
+        uint8_t op = ops[rnd(g, G_N_ELEMENTS(ops))];
+
+        enc_init(&e, 4);
+        enc_op(&e, 1, dbl ? 0xdc : 0xd8, 0, 0);
+        enc_modrm(&e, op, rm_mem_aligned(g, dbl ? 8 : 4, 1));
+        emit(g, &e, arith[dbl][op]);
+        break;
+    }
+    case 1: {
+        unsigned u = rnd(g, G_N_ELEMENTS(unary));
+
+        enc_init(&e, 4);
+        enc_op(&e, 2, 0xd9, unary[u].op, 0);
+        emit(g, &e, unary[u].name);
+        break;
+    }
+    default:
+        break;
+    }
+    enc_init(&e, 4);
+    enc_op(&e, 1, stores[s].op, 0, 0);
+    enc_modrm(&e, stores[s].digit, rm_mem_aligned(g, stores[s].size, 1));
+    emit(g, &e, stores[s].name);
     return true;
 }
 
@@ -1399,6 +1555,9 @@ static const Template templates[] = {
     { "sse-logic",      GEN_CLASS_SSE, 2, t_sse_logic_ps },
     { "comis",          GEN_CLASS_SSE, 2, t_sse_comis },
     { "cvt",            GEN_CLASS_SSE, 2, t_sse_cvt },
+    { "sse-cmp",        GEN_CLASS_SSE, 2, t_sse_cmp },
+    { "cvt-fp",         GEN_CLASS_SSE, 2, t_sse_cvt_fp },
+    { "x87",            GEN_CLASS_X87, 4, t_x87 },
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(templates) <= 64);
@@ -1531,6 +1690,14 @@ static uint64_t rnd_reg_value(Gen *g)
     }
 }
 
+static uint32_t bits_of_float(float f)
+{
+    uint32_t v;
+
+    memcpy(&v, &f, 4);
+    return v;
+}
+
 /* A float or double lane value: often an ordinary number, sometimes special. */
 static void rnd_xmm(Gen *g, X86XMMReg *x)
 {
@@ -1539,7 +1706,30 @@ static void rnd_xmm(Gen *g, X86XMMReg *x)
     static const double ds[] = { 0.0, -0.0, 1.0, -2.5, 1e300, 1e-300,
                                  0.1, 4294967296.0, -7.0 };
 
-    switch (rnd(g, 4)) {
+    /* zeros, denormals, smallest normals, largest, infinities, NaNs */
+    static const uint32_t fbits[] = {
+        0x00000001, 0x807fffff, 0x00400000, 0x00800000, 0x80800001,
+        0x7f7fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc12345,
+        0x7f812345, 0xff800001, 0x4f000000, 0xcf000000, 0x0c800000,
+    };
+    static const uint64_t dbits[] = {
+        1, 0x800fffffffffffffull, 0x0010000000000000ull,
+        0x7fefffffffffffffull, 0x7ff0000000000000ull, 0xfff0000000000000ull,
+        0x7ff8000000000000ull, 0xfff8000000012345ull, 0x7ff0000000012345ull,
+        0x41e0000000000000ull, 0xc3e0000000000000ull, 0x36a0000000000000ull,
+        0x380fffffffffffffull, 0x47efffffffffffffull,
+    };
+
+    switch (rnd(g, 5)) {
+    case 4:
+        for (unsigned i = 0; i < 4; i++) {
+            x->d[i] = chance(g, 50) ? fbits[rnd(g, G_N_ELEMENTS(fbits))]
+                                    : bits_of_float((float)rnd(g, 5) - 2.0f);
+        }
+        if (chance(g, 50)) {
+            x->q[rnd(g, 2)] = dbits[rnd(g, G_N_ELEMENTS(dbits))];
+        }
+        break;
     case 0:
         for (unsigned i = 0; i < 4; i++) {
             x->s[i] = chance(g, 30) ? fs[rnd(g, G_N_ELEMENTS(fs))]
@@ -1571,6 +1761,12 @@ void gen_random_regs(GRand *rng, X86CPUState *s)
     for (unsigned i = 0; i < 16; i++) {
         rnd_xmm(&g, &s->xmm[i]);
     }
-    /* exceptions masked, random rounding mode */
+    /* exceptions masked, random rounding mode, sometimes FTZ and DAZ */
     s->mxcsr = 0x1f80 | (rnd(&g, 4) << 13);
+    if (chance(&g, 20)) {
+        s->mxcsr |= 0x8000;
+    }
+    if (chance(&g, 20)) {
+        s->mxcsr |= 0x40;
+    }
 }

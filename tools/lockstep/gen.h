@@ -28,8 +28,9 @@
 enum {
     GEN_CLASS_INT = 1u << 0,    /* general-purpose integer */
     GEN_CLASS_SSE = 1u << 1,    /* SSE/SSE2 integer and float */
+    GEN_CLASS_X87 = 1u << 2,    /* x87 loads, arithmetic and stores */
 };
-#define GEN_CLASS_ALL (GEN_CLASS_INT | GEN_CLASS_SSE)
+#define GEN_CLASS_ALL (GEN_CLASS_INT | GEN_CLASS_SSE | GEN_CLASS_X87)
 
 /* Registers with a fixed job (never written by generated code). */
 #define GEN_REG_DATA    R_R14   /* base of the data page */
@@ -90,7 +91,8 @@ bool gen_template_mask(const char *names, uint64_t *mask, GError **errp);
 /*
  * A random starting state for the registers the sequence may use: GPRs
  * other than RSP/R14/R15, arithmetic flags, XMM0-15 and MXCSR's rounding
- * mode (exceptions stay masked).  Only those fields of S are written.
+ * mode, FTZ and DAZ (exceptions stay masked).  Only those fields of S are
+ * written.
  */
 void gen_random_regs(GRand *rng, X86CPUState *s);
 

@@ -70,6 +70,8 @@ static bool parse_classes(const char *s, Options *o)
             o->classes |= GEN_CLASS_INT;
         } else if (!strcmp(*n, "sse")) {
             o->classes |= GEN_CLASS_SSE;
+        } else if (!strcmp(*n, "x87")) {
+            o->classes |= GEN_CLASS_X87;
         } else {
             return false;
         }
@@ -101,7 +103,7 @@ static bool parse_options(int argc, char **argv, Options *o)
         { "length", 0, 0, G_OPTION_ARG_STRING, &length,
           "items per sequence (default 1:20)", "MIN:MAX" },
         { "classes", 0, 0, G_OPTION_ARG_STRING, &classes,
-          "instruction classes (default int,sse)", "int,sse" },
+          "instruction classes (default int,sse,x87)", "int,sse,x87" },
         { "accels", 0, 0, G_OPTION_ARG_STRING, &accels,
           "the two accelerators compared (default kvm,tcg)", "A,B" },
         { "exclude", 0, 0, G_OPTION_ARG_STRING, &o->exclude,
@@ -133,7 +135,8 @@ static bool parse_options(int argc, char **argv, Options *o)
         const char *name;
 
         for (unsigned i = 0; (name = gen_template_name(i, &cls)); i++) {
-            printf("%-16s %s\n", name, cls & GEN_CLASS_SSE ? "sse" : "int");
+            printf("%-16s %s\n", name, cls & GEN_CLASS_SSE ? "sse"
+                                       : cls & GEN_CLASS_X87 ? "x87" : "int");
         }
         exit(0);
     }
@@ -320,6 +323,12 @@ static unsigned compare(const RunResult *a, const RunResult *b,
 {
     const X86CPUState *x = &a->state, *y = &b->state;
     uint64_t fmask = ~(uint64_t)undef;
+    /*
+     * The software CPU's x87 models neither the exception flags (FSW bits
+     * 0-5) nor C1 as "rounded up"; the rest of FSW (TOP, C0/C2/C3, SF,
+     * ES) and the registers must match.
+     */
+    const uint16_t fsw_ignored = 0x200;
 
 #define DIFF(...) g_ptr_array_add(diffs, g_strdup_printf(__VA_ARGS__))
     for (unsigned i = 0; i < 16; i++) {
@@ -348,6 +357,19 @@ static unsigned compare(const RunResult *a, const RunResult *b,
     }
     if (x->mxcsr != y->mxcsr) {
         DIFF("MXCSR: %s=%#x %s=%#x", na, x->mxcsr, nb, y->mxcsr);
+    }
+    if (x->fcw != y->fcw || ((x->fsw ^ y->fsw) & ~fsw_ignored) ||
+        x->ftw != y->ftw) {
+        DIFF("x87 FCW/FSW/FTW: %s=%#x/%#x/%#x %s=%#x/%#x/%#x", na, x->fcw,
+             x->fsw, x->ftw, nb, y->fcw, y->fsw, y->ftw);
+    }
+    for (unsigned i = 0; i < 8; i++) {
+        if (x->st[i].mant != y->st[i].mant ||
+            x->st[i].sign_exp != y->st[i].sign_exp) {
+            DIFF("x87 R%u: %s=%04x:%016" PRIx64 " %s=%04x:%016" PRIx64, i,
+                 na, x->st[i].sign_exp, x->st[i].mant, nb,
+                 y->st[i].sign_exp, y->st[i].mant);
+        }
     }
     for (unsigned page = 0; page < 2; page++) {
         const uint8_t *p = page ? a->stack : a->data;
@@ -410,12 +432,24 @@ static void make_case(Case *c, guint32 seed, const Options *o,
 
 static void report_problem(const Options *o, const Case *c, const char *what)
 {
+    g_autoptr(GPtrArray) cls = g_ptr_array_new();
+    g_autofree char *classes = NULL;
+
+    if (o->classes & GEN_CLASS_INT) {
+        g_ptr_array_add(cls, (gpointer)"int");
+    }
+    if (o->classes & GEN_CLASS_SSE) {
+        g_ptr_array_add(cls, (gpointer)"sse");
+    }
+    if (o->classes & GEN_CLASS_X87) {
+        g_ptr_array_add(cls, (gpointer)"x87");
+    }
+    g_ptr_array_add(cls, NULL);
+    classes = g_strjoinv(",", (char **)cls->pdata);
     fprintf(stderr, "lockstep: %s in sequence with seed %u\n", what, c->seed);
     fprintf(stderr, "  reproduce: lockstep --seed %u --count 1 --length %u:%u"
-            " --classes %s%s%s --accels %s%s%s%s%s%s\n", c->seed, o->min_len,
-            o->max_len, (o->classes & GEN_CLASS_INT) ? "int" : "",
-            o->classes == GEN_CLASS_ALL ? "," : "",
-            (o->classes & GEN_CLASS_SSE) ? "sse" : "", o->accels[0],
+            " --classes %s --accels %s%s%s%s%s%s\n", c->seed, o->min_len,
+            o->max_len, classes, o->accels[0],
             o->accels[1] ? "," : "", o->accels[1] ? o->accels[1] : "",
             o->self_check ? " --self-check" : "",
             o->exclude ? " --exclude " : "", o->exclude ? o->exclude : "");

@@ -39,11 +39,10 @@
 #define LS_END          0xd0000000ull
 
 /*
- * Sequences start on a page boundary (one page each; they never cross
- * one).  The software CPU decodes from a block's page offset, so this
- * keeps the first cut of it honest; lower it to test unaligned blocks.
+ * Sequences start on a 64-byte boundary, so blocks begin at varied page
+ * offsets and a sequence may cross a page boundary.
  */
-#define LS_CODE_ALIGN   4096u
+#define LS_CODE_ALIGN   64u
 
 #define LS_USER_CS      0x23
 #define LS_USER_DS      0x1b

@@ -2,10 +2,13 @@
  * x87 instructions (D8-DF).  Values are computed in the host's long
  * double: on x86-64 hosts that is the x87's own 80-bit format, so results
  * match the hardware; elsewhere (aarch64: IEEE quad) they are at least as
- * precise.  Precision control, exception flags other than the stack fault
- * bits, and unmasked x87 exceptions (#MF) are not modelled; BCD loads and
- * stores (FBLD/FBSTP) raise #UD.
+ * precise.  The exception flags (FSW bits 0-5) come from the host's IEEE
+ * flags, with DE and the integer-store/FRNDINT flags worked out here.
+ * Precision and rounding control for arithmetic, C1 as "rounded up",
+ * signalling compares (FCOM on a QNaN) and unmasked x87 exceptions (#MF)
+ * are not modelled; BCD loads and stores (FBLD/FBSTP) raise #UD.
  */
+#include <fenv.h>
 #include <float.h>
 #include <math.h>
 
@@ -16,6 +19,8 @@
 #define FSW_C2  (1u << 10)
 #define FSW_C3  (1u << 14)
 #define FSW_CC  (FSW_C0 | FSW_C1 | FSW_C2 | FSW_C3)
+#define FSW_DE  (1u << 1)
+#define FSW_PE  (1u << 5)
 #define FSW_TOP_SHIFT 11
 
 typedef long double fp80;
@@ -97,6 +102,32 @@ static unsigned fp_phys(X86TCGCPU *env, unsigned i)
     return (fp_top(env) + i) & 7;
 }
 
+/* ST(i) holds a denormal (or pseudo-denormal): zero exponent, nonzero. */
+static bool st_denormal(X86TCGCPU *env, unsigned i)
+{
+    const X86FPReg *r = &env->s.st[fp_phys(env, i)];
+
+    return !(r->sign_exp & 0x7fff) && r->mant;
+}
+
+/* ST(i) is a proper NaN (J bit set). */
+static bool st_is_nan(X86TCGCPU *env, unsigned i)
+{
+    const X86FPReg *r = &env->s.st[fp_phys(env, i)];
+
+    return (r->sign_exp & 0x7fff) == 0x7fff && (r->mant >> 63) &&
+           (r->mant << 1);
+}
+
+/* ST(i) is a NaN or an unsupported encoding (nonzero exponent, no J bit). */
+static bool st_nan_or_bad(X86TCGCPU *env, unsigned i)
+{
+    const X86FPReg *r = &env->s.st[fp_phys(env, i)];
+    unsigned exp = r->sign_exp & 0x7fff;
+
+    return (exp && !(r->mant >> 63)) || (exp == 0x7fff && (r->mant << 1));
+}
+
 static fp80 st(X86TCGCPU *env, unsigned i)
 {
     return fx_to_host(&env->s.st[fp_phys(env, i)]);
@@ -130,12 +161,26 @@ static void fp_pop(X86TCGCPU *env)
 /* ------------------------------------------------------------------ */
 /* Memory operands */
 
-static fp80 ld_float(X86TCGCPU *env, uint64_t la, unsigned size)
+/* What a memory operand was before its conversion to the host format. */
+enum { MEM_DENORMAL = 1, MEM_SNAN = 2, MEM_FLOAT = 4 };
+
+/* Loads a single or double; *CLS gets its MEM_* class. */
+static fp80 ld_float(X86TCGCPU *env, uint64_t la, unsigned size,
+                     unsigned *cls)
 {
     uint64_t bits = x86_ld(env, la, size);
+    uint64_t exp = size == 4 ? 0x7f800000u : 0x7ff0000000000000ull;
+    uint64_t frac = size == 4 ? 0x007fffffu : 0x000fffffffffffffull;
+    uint64_t quiet = size == 4 ? 0x00400000u : 0x0008000000000000ull;
     float f;
     double d;
 
+    *cls = MEM_FLOAT;
+    if (!(bits & exp) && (bits & frac)) {
+        *cls |= MEM_DENORMAL;
+    } else if ((bits & exp) == exp && (bits & frac) && !(bits & quiet)) {
+        *cls |= MEM_SNAN;
+    }
     if (size == 4) {
         uint32_t b32 = bits;
 
@@ -189,6 +234,9 @@ static void st_int(X86TCGCPU *env, uint64_t la, unsigned size, fp80 v)
         env->s.fsw |= 1;                    /* IE */
     } else {
         out = (uint64_t)(int64_t)r;
+        if (r != v) {
+            env->s.fsw |= FSW_PE;
+        }
     }
     x86_st(env, la, size, out);
 }
@@ -245,9 +293,50 @@ static void set_cc_fsw(X86TCGCPU *env, unsigned cc)
 }
 
 /* ST0 op SRC for D8/DC/DA/DE memory forms and D8 register forms. */
-static void arith_st0(X86TCGCPU *env, unsigned op, fp80 src)
+/*
+ * DE for a denormal operand of A op B, unless a higher-priority exception
+ * (a NaN or unsupported operand, division by zero) takes its place.
+ */
+static void arith_denormal(X86TCGCPU *env, unsigned op, fp80 a, fp80 b,
+                           bool a_bad, bool any_denormal)
+{
+    if (!any_denormal || a_bad || isnan(a) || isnan(b) ||
+        (op == FA_DIV && b == 0) || (op == FA_DIVR && a == 0)) {
+        return;
+    }
+    env->s.fsw |= FSW_DE;
+}
+
+/*
+ * ST0 and a memory operand both NaNs: the host saw the memory one
+ * already quieted by its conversion, so apply the x87 rule here: a QNaN
+ * beats an SNaN, else the larger significand wins; the result is quiet.
+ */
+static void nan_pair_mem(X86TCGCPU *env, fp80 src, bool src_snan)
+{
+    X86FPReg ra = env->s.st[fp_phys(env, 0)], rs;
+    bool a_snan = !(ra.mant & (1ull << 62));
+    uint64_t q = 1ull << 62;
+    X86FPReg *pick;
+
+    host_to_fx(src, &rs);
+    if (a_snan != src_snan) {
+        pick = a_snan ? &rs : &ra;
+    } else {
+        pick = (ra.mant | q) >= (rs.mant | q) ? &ra : &rs;
+    }
+    if (a_snan || src_snan) {
+        env->s.fsw |= 0x01;                 /* IE */
+    }
+    pick->mant |= q;
+    env->s.st[fp_phys(env, 0)] = *pick;
+}
+
+static void arith_st0(X86TCGCPU *env, unsigned op, fp80 src,
+                      unsigned src_cls, bool src_bad)
 {
     fp80 a = st(env, 0);
+    bool src_den = src_cls & MEM_DENORMAL;
 
     if (op == FA_COM || op == FA_COMP) {
         set_cc_fsw(env, fcompare(a, src, true));
@@ -256,6 +345,12 @@ static void arith_st0(X86TCGCPU *env, unsigned op, fp80 src)
         }
         return;
     }
+    if ((src_cls & MEM_FLOAT) && st_is_nan(env, 0) && isnan(src)) {
+        nan_pair_mem(env, src, src_cls & MEM_SNAN);
+        return;
+    }
+    arith_denormal(env, op, a, src, src_bad || st_nan_or_bad(env, 0),
+                   src_den || st_denormal(env, 0));
     set_st(env, 0, farith(op, a, src));
 }
 
@@ -271,6 +366,9 @@ static void arith_sti(X86TCGCPU *env, unsigned op, unsigned i, bool pop)
         fp_pop(env);
         return;
     }
+    arith_denormal(env, swap[op], a, st(env, 0),
+                   st_nan_or_bad(env, i) || st_nan_or_bad(env, 0),
+                   st_denormal(env, i) || st_denormal(env, 0));
     /* DC E0+i is "FSUBR ST(i), ST0": ST(i) = ST0 - ST(i), and so on. */
     set_st(env, i, farith(swap[op], a, st(env, 0)));
     if (pop) {
@@ -485,13 +583,27 @@ static bool d9_reg(X86TCGCPU *env, unsigned reg, unsigned rm)
             set_st(env, 1, st(env, 1) * log2l(a + 1));
             fp_pop(env);
             return true;
-        case 2: set_st(env, 0, sqrtl(a)); return true;
+        case 2:                                             /* FSQRT */
+            if (st_denormal(env, 0) && !signbit(a)) {
+                env->s.fsw |= FSW_DE;
+            }
+            set_st(env, 0, sqrtl(a));
+            return true;
         case 3:                                             /* FSINCOS */
             set_st(env, 0, sinl(a));
             fp_push(env, cosl(a));
             set_cc_fsw(env, 0);
             return true;
-        case 4: set_st(env, 0, round_fcw(env, a)); return true;
+        case 4:                                             /* FRNDINT */
+            if (st_denormal(env, 0)) {
+                env->s.fsw |= FSW_DE;
+            }
+            b = round_fcw(env, a);
+            if (b != a && !isnan(a)) {
+                env->s.fsw |= FSW_PE;
+            }
+            set_st(env, 0, b);
+            return true;
         case 5:                                             /* FSCALE */
             set_st(env, 0, ldexpl(a, (int)truncl(st(env, 1))));
             return true;
@@ -508,7 +620,9 @@ static bool fpu_reg_form(X86TCGCPU *env, unsigned ext, unsigned reg,
 {
     switch (ext) {
     case 0:
-        arith_st0(env, reg, st(env, rm));
+        arith_st0(env, reg, st(env, rm),
+                  st_denormal(env, rm) ? MEM_DENORMAL : 0,
+                  st_nan_or_bad(env, rm));
         return true;
     case 1:
         return d9_reg(env, reg, rm);
@@ -597,14 +711,28 @@ static bool fpu_reg_form(X86TCGCPU *env, unsigned ext, unsigned reg,
 
 /* Operand sizes of the arithmetic memory forms: D8 m32fp, DA m32int,
  * DC m64fp, DE m16int. */
-static fp80 arith_mem_operand(X86TCGCPU *env, unsigned ext, uint64_t la)
+static fp80 arith_mem_operand(X86TCGCPU *env, unsigned ext, uint64_t la,
+                              unsigned *cls)
 {
+    *cls = 0;
     switch (ext) {
-    case 0: return ld_float(env, la, 4);
+    case 0: return ld_float(env, la, 4, cls);
     case 2: return ld_int(env, la, 4);
-    case 4: return ld_float(env, la, 8);
+    case 4: return ld_float(env, la, 8, cls);
     default: return ld_int(env, la, 2);
     }
+}
+
+/* FLD m32fp/m64fp: DE for a denormal. */
+static fp80 fld_float(X86TCGCPU *env, uint64_t la, unsigned size)
+{
+    unsigned cls;
+    fp80 v = ld_float(env, la, size, &cls);
+
+    if (cls & MEM_DENORMAL) {
+        env->s.fsw |= FSW_DE;
+    }
+    return v;
 }
 
 static bool fpu_mem_form(X86TCGCPU *env, unsigned ext, unsigned reg,
@@ -613,11 +741,14 @@ static bool fpu_mem_form(X86TCGCPU *env, unsigned ext, unsigned reg,
     X86FPReg r;
 
     if (!(ext & 1)) {
-        arith_st0(env, reg, arith_mem_operand(env, ext, la));
+        unsigned cls;
+        fp80 src = arith_mem_operand(env, ext, la, &cls);
+
+        arith_st0(env, reg, src, cls, false);
         return true;
     }
     switch (ext << 3 | reg) {
-    case 1 << 3 | 0: fp_push(env, ld_float(env, la, 4)); return true;
+    case 1 << 3 | 0: fp_push(env, fld_float(env, la, 4)); return true;
     case 1 << 3 | 2: st_float(env, la, 4, st(env, 0)); return true;
     case 1 << 3 | 3: st_float(env, la, 4, st(env, 0)); fp_pop(env); return true;
     case 1 << 3 | 4: fldenv(env, la); return true;
@@ -636,7 +767,7 @@ static bool fpu_mem_form(X86TCGCPU *env, unsigned ext, unsigned reg,
         st_fx80(env, la, &env->s.st[fp_phys(env, 0)]);
         fp_pop(env);
         return true;
-    case 5 << 3 | 0: fp_push(env, ld_float(env, la, 8)); return true;
+    case 5 << 3 | 0: fp_push(env, fld_float(env, la, 8)); return true;
     case 5 << 3 | 2: st_float(env, la, 8, st(env, 0)); return true;
     case 5 << 3 | 3: st_float(env, la, 8, st(env, 0)); fp_pop(env); return true;
     case 5 << 3 | 4: frstor(env, la); return true;
@@ -654,11 +785,25 @@ static bool fpu_mem_form(X86TCGCPU *env, unsigned ext, unsigned reg,
 
 H(op_x87)
 {
-    unsigned reg = insn->reg & 7;
+    unsigned reg = insn->reg & 7, watch;
+    int stale, ex;
     bool ok;
 
     if (env->s.cr0 & (X86_CR0_EM | X86_CR0_TS)) {
         x86_raise_noerr(env, EXCP_NM);
+    }
+    /*
+     * Clear the host flags this instruction must be seen raising: those
+     * not yet set in FSW (a set one stays set, so it need not be seen).
+     */
+    watch = ~env->s.fsw;
+    stale = fetestexcept((watch & 0x01 ? FE_INVALID : 0) |
+                         (watch & 0x04 ? FE_DIVBYZERO : 0) |
+                         (watch & 0x08 ? FE_OVERFLOW : 0) |
+                         (watch & 0x10 ? FE_UNDERFLOW : 0) |
+                         (watch & 0x20 ? FE_INEXACT : 0));
+    if (unlikely(stale)) {
+        feclearexcept(stale);
     }
     if (insn->mod == 3) {
         ok = fpu_reg_form(env, insn->ext, reg, insn->rm & 7);
@@ -668,6 +813,13 @@ H(op_x87)
     if (!ok) {
         x86_unimplemented(env, insn);
     }
+    /* The host's IEEE exception flags, at the x87's bit positions. */
+    ex = fetestexcept(FE_ALL_EXCEPT);
+    env->s.fsw |= (ex & FE_INVALID ? 0x01 : 0) |
+                  (ex & FE_DIVBYZERO ? 0x04 : 0) |
+                  (ex & FE_OVERFLOW ? 0x08 : 0) |
+                  (ex & FE_UNDERFLOW ? 0x10 : 0) |
+                  (ex & FE_INEXACT ? 0x20 : 0);
     env->s.fop = ((insn->ext & 7) << 8) | (insn->mod << 6) | (reg << 3) |
                  (insn->rm & 7);
 }

@@ -181,9 +181,15 @@ static void str_fast(X86TCGCPU *env, const X86Insn *insn, bool movs)
                 }
             }
         } else if (d > s && d < s + len) {
-            /* Overlap the way the element-wise copy sees it. */
-            for (uint64_t i = 0; i < len; i++) {
-                d[i] = s[i];
+            /*
+             * Overlap the way the element-wise copy sees it: each element
+             * is read whole before it is written.
+             */
+            for (uint64_t i = 0; i < len; i += size) {
+                uint64_t v;
+
+                memcpy(&v, s + i, size);
+                memcpy(d + i, &v, size);
             }
         } else {
             memmove(d, s, len);

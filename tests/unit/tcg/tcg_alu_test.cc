@@ -470,5 +470,54 @@ TEST_F(TcgTest, KnownFlagResults)
     }
 }
 
+/*
+ * REP MOVS with overlapping operands (destination a little above the
+ * source) copies element by element, each element read whole before it
+ * is written: the result is not a byte-wise smear.
+ */
+TEST_F(TcgTest, RepMovsOverlapCopiesWholeElements)
+{
+    constexpr uint64_t kBuf = 0x190000;
+    uint64_t code_at = 0x1a0000;
+
+    for (unsigned size : { 1u, 2u, 4u, 8u }) {
+        for (unsigned off = 1; off <= size + 1; off++) {
+            const uint8_t op = size == 1 ? 0xa4 : 0xa5;
+            std::vector<uint8_t> code = { 0xf3 };
+            if (size == 2) {
+                code.insert(code.begin(), 0x66);
+            } else if (size == 8) {
+                code.push_back(0x48);
+            }
+            code.push_back(op);
+            code.push_back(0xf4);
+            Load(code_at, code.data(), code.size());
+
+            uint8_t want[256];
+            for (unsigned i = 0; i < sizeof(want); i++) {
+                want[i] = (uint8_t)(i * 7 + 3);
+            }
+            Load(kBuf, want, sizeof(want));
+            const unsigned src = 8, count = 20;
+            for (unsigned e = 0; e < count; e++) {
+                uint8_t tmp[8];
+                memcpy(tmp, want + src + e * size, size);
+                memcpy(want + src + off + e * size, tmp, size);
+            }
+
+            X86CPUState s = LongModeState(code_at);
+            s.regs[R_RSI] = kBuf + src;
+            s.regs[R_RDI] = kBuf + src + off;
+            s.regs[R_RCX] = count;
+            s = RunFrom(s);
+            EXPECT_EQ(s.regs[R_RCX], 0u);
+            EXPECT_EQ(s.regs[R_RSI], kBuf + src + count * size);
+            EXPECT_EQ(0, memcmp(ram_ + kBuf, want, sizeof(want)))
+                << "size " << size << " offset " << off;
+            code_at += 0x40;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace tcgtest

@@ -326,6 +326,228 @@ TEST_F(TcgTest, MmxInstructionsMatchTheHost)
     EXPECT_EQ(failures, 0);
 }
 
+/* Floating-point forms on xmm0 (dst), xmm1 and rax, with MXCSR. */
+std::vector<SseCase> FloatCases()
+{
+    std::vector<SseCase> v;
+    static const uint8_t arith[] = { 0x51, 0x58, 0x59, 0x5c, 0x5d, 0x5e,
+                                     0x5f };
+
+    for (uint8_t op : arith) {
+        for (uint8_t pfx : { 0x00, 0x66, 0xf3, 0xf2 }) {
+            std::vector<uint8_t> b = { 0x0f, op, 0xc1 };
+            if (pfx) {
+                b.insert(b.begin(), pfx);
+            }
+            v.push_back({ "fp " + std::to_string(pfx) + " 0f " +
+                          std::to_string(op), b, false });
+        }
+    }
+    for (uint8_t imm = 0; imm < 8; imm++) {
+        v.push_back({ "cmpps " + std::to_string(imm),
+                      { 0x0f, 0xc2, 0xc1, imm }, false });
+        v.push_back({ "cmppd " + std::to_string(imm),
+                      { 0x66, 0x0f, 0xc2, 0xc1, imm }, false });
+        v.push_back({ "cmpss " + std::to_string(imm),
+                      { 0xf3, 0x0f, 0xc2, 0xc1, imm }, false });
+        v.push_back({ "cmpsd " + std::to_string(imm),
+                      { 0xf2, 0x0f, 0xc2, 0xc1, imm }, false });
+    }
+    v.push_back({ "ucomiss", { 0x0f, 0x2e, 0xc1 }, true });
+    v.push_back({ "comiss", { 0x0f, 0x2f, 0xc1 }, true });
+    v.push_back({ "ucomisd", { 0x66, 0x0f, 0x2e, 0xc1 }, true });
+    v.push_back({ "comisd", { 0x66, 0x0f, 0x2f, 0xc1 }, true });
+    v.push_back({ "cvtps2pd", { 0x0f, 0x5a, 0xc1 }, false });
+    v.push_back({ "cvtpd2ps", { 0x66, 0x0f, 0x5a, 0xc1 }, false });
+    v.push_back({ "cvtss2sd", { 0xf3, 0x0f, 0x5a, 0xc1 }, false });
+    v.push_back({ "cvtsd2ss", { 0xf2, 0x0f, 0x5a, 0xc1 }, false });
+    v.push_back({ "cvtdq2ps", { 0x0f, 0x5b, 0xc1 }, false });
+    v.push_back({ "cvtps2dq", { 0x66, 0x0f, 0x5b, 0xc1 }, false });
+    v.push_back({ "cvttps2dq", { 0xf3, 0x0f, 0x5b, 0xc1 }, false });
+    v.push_back({ "cvtdq2pd", { 0xf3, 0x0f, 0xe6, 0xc1 }, false });
+    v.push_back({ "cvttpd2dq", { 0x66, 0x0f, 0xe6, 0xc1 }, false });
+    v.push_back({ "cvtpd2dq", { 0xf2, 0x0f, 0xe6, 0xc1 }, false });
+    for (uint8_t w : { 0x00, 0x48 }) {
+        for (uint8_t pfx : { 0xf3, 0xf2 }) {
+            std::string sfx = std::string(pfx == 0xf3 ? "ss" : "sd") +
+                              (w ? " q" : " l");
+            std::vector<uint8_t> b = { pfx, 0x0f, 0x2a, 0xc0 };
+            if (w) {
+                b.insert(b.begin() + 1, w);
+            }
+            v.push_back({ "cvtsi2" + sfx, b, false });
+            for (uint8_t op : { 0x2c, 0x2d }) {
+                b = { pfx, 0x0f, op, 0xc1 };
+                if (w) {
+                    b.insert(b.begin() + 1, w);
+                }
+                v.push_back({ (op == 0x2c ? "cvtt" : "cvt") + sfx + "2si", b,
+                              false });
+            }
+        }
+    }
+    return v;
+}
+
+struct FloatRegs {
+    uint64_t x0[2], x1[2], rax, flags;
+    uint32_t mxcsr;
+};
+
+void RunNativeFloat(void *code, FloatRegs &r)
+{
+    uint64_t fo;
+    uint32_t saved;
+
+    asm volatile("stmxcsr %[saved]\n\t"
+                 "ldmxcsr 48(%[r])\n\t"
+                 "movdqu (%[r]), %%xmm0\n\t"
+                 "movdqu 16(%[r]), %%xmm1\n\t"
+                 "mov 32(%[r]), %%rax\n\t"
+                 "sub $128, %%rsp\n\t"
+                 "call *%[fn]\n\t"
+                 "pushfq\n\t"
+                 "pop %[fo]\n\t"
+                 "add $128, %%rsp\n\t"
+                 "stmxcsr 48(%[r])\n\t"
+                 "ldmxcsr %[saved]\n\t"
+                 "movdqu %%xmm0, (%[r])\n\t"
+                 "movdqu %%xmm1, 16(%[r])\n\t"
+                 "mov %%rax, 32(%[r])\n\t"
+                 : [fo] "=&r"(fo), [saved] "+m"(saved)
+                 : [r] "r"(&r), [fn] "r"(code)
+                 : "rax", "xmm0", "xmm1", "cc", "memory");
+    r.flags = fo;
+}
+
+/* Special single and double bit patterns: zeros, denormals, NaNs... */
+uint32_t SpecialSingle(std::mt19937_64 &rng)
+{
+    static const uint32_t v[] = {
+        0x00000000, 0x80000000, 0x3f800000, 0xbfc00000, 0x00000001,
+        0x807fffff, 0x00400000, 0x00800000, 0x80800001, 0x7f7fffff,
+        0xff7fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc12345,
+        0x7f812345, 0xff800001, 0x3f800001, 0x1e3ce508, 0x0d000000,
+        0x5f000000, 0xdf000000, 0x4f000000, 0xcf000000, 0x4effffff,
+        0x3f000000, 0xbfc00000, 0x40200000, 0x20000000, 0x00c00000,
+    };
+    if (rng() % 4 == 0) {
+        return (uint32_t)rng();
+    }
+    return v[rng() % (sizeof(v) / sizeof(v[0]))];
+}
+
+uint64_t SpecialDouble(std::mt19937_64 &rng)
+{
+    static const uint64_t v[] = {
+        0, 1ull << 63, 0x3ff0000000000000ull, 0xbff8000000000000ull, 1,
+        0x800fffffffffffffull, 0x0008000000000000ull, 0x0010000000000000ull,
+        0x7fefffffffffffffull, 0x7ff0000000000000ull, 0xfff0000000000000ull,
+        0x7ff8000000000000ull, 0xfff8000000012345ull, 0x7ff0000000012345ull,
+        0xfff4000000000001ull, 0x3ff0000000000001ull, 0x43e0000000000000ull,
+        0xc3e0000000000000ull, 0x41e0000000000000ull, 0xc1e0000000000000ull,
+        0xc1e0000000100000ull, 0x41dfffffffc00000ull, 0x3fe0000000000000ull,
+        0x36a0000000000000ull, 0x47efffffe0000000ull, 0x47efffffffffffffull,
+        0x3810000000000000ull, 0x380fffffffffffffull, 0x3e80000000000001ull,
+        0x0000000000000003ull,
+    };
+    if (rng() % 4 == 0) {
+        return rng();
+    }
+    return v[rng() % (sizeof(v) / sizeof(v[0]))];
+}
+
+uint64_t FloatLane(std::mt19937_64 &rng)
+{
+    switch (rng() % 4) {
+    case 0:
+    case 1:
+        return SpecialSingle(rng) | (uint64_t)SpecialSingle(rng) << 32;
+    case 2:
+        return SpecialDouble(rng);
+    default:
+        return RandomLane(rng);
+    }
+}
+
+/*
+ * The results and the whole MXCSR (status flags included) must match the
+ * host, in every rounding mode, with and without FTZ and DAZ.
+ */
+TEST_F(TcgTest, SseFloatAndMxcsrMatchTheHost)
+{
+    std::vector<SseCase> cases = FloatCases();
+    std::mt19937_64 rng(31337);
+    uint8_t *native = static_cast<uint8_t *>(
+        mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    ASSERT_NE(native, MAP_FAILED);
+    int failures = 0;
+    unsigned compared = 0;
+
+    for (size_t ci = 0; ci < cases.size(); ci++) {
+        const SseCase &c = cases[ci];
+        uint64_t addr = kCode + ci * 32;
+        std::vector<uint8_t> guest = c.bytes;
+
+        guest.insert(guest.end(), { 0x9c, 0x5e, 0xf4 });
+        Load(addr, guest.data(), guest.size());
+        memcpy(native, c.bytes.data(), c.bytes.size());
+        native[c.bytes.size()] = 0xc3;
+
+        for (int it = 0; it < 400; it++) {
+            uint32_t mxcsr = 0x1f80 | (uint32_t)(rng() % 4) << 13;
+            if (rng() % 4 == 0) {
+                mxcsr |= 0x8000;                /* FTZ */
+            }
+            if (rng() % 4 == 0) {
+                mxcsr |= 0x40;                  /* DAZ */
+            }
+            if (rng() % 8 == 0) {
+                mxcsr |= rng() & 0x3f;          /* flags already set */
+            }
+            uint64_t rax = rng() % 3 ? RandomLane(rng) : SpecialDouble(rng);
+            FloatRegs in = { { FloatLane(rng), FloatLane(rng) },
+                             { FloatLane(rng), FloatLane(rng) },
+                             rax, 0, mxcsr };
+            FloatRegs want = in;
+            RunNativeFloat(native, want);
+
+            X86CPUState s = LongModeState(addr);
+            memcpy(s.xmm[0].q, in.x0, 16);
+            memcpy(s.xmm[1].q, in.x1, 16);
+            s.regs[R_RAX] = in.rax;
+            s.mxcsr = mxcsr;
+            s = RunFrom(s);
+            compared++;
+
+            bool ok = !memcmp(s.xmm[0].q, want.x0, 16) &&
+                      !memcmp(s.xmm[1].q, want.x1, 16) &&
+                      s.regs[R_RAX] == want.rax && s.mxcsr == want.mxcsr &&
+                      s.rip == addr + guest.size();
+            uint32_t fm = X86_FLAG_ZF | X86_FLAG_PF | X86_FLAG_CF;
+            if (c.flags && ((s.regs[R_RSI] ^ want.flags) & fm)) {
+                ok = false;
+            }
+            if (!ok && failures++ < 30) {
+                ADD_FAILURE() << c.name << std::hex << " mxcsr=" << mxcsr
+                              << "\n in x0=" << in.x0[1] << ":" << in.x0[0]
+                              << " x1=" << in.x1[1] << ":" << in.x1[0]
+                              << " rax=" << in.rax << "\n want x0="
+                              << want.x0[1] << ":" << want.x0[0] << " rax="
+                              << want.rax << " mxcsr=" << want.mxcsr
+                              << "\n  got x0=" << s.xmm[0].q[1] << ":"
+                              << s.xmm[0].q[0] << " rax=" << s.regs[R_RAX]
+                              << " mxcsr=" << s.mxcsr << " rip=" << s.rip;
+            }
+        }
+    }
+    munmap(native, 4096);
+    EXPECT_EQ(failures, 0);
+    EXPECT_GT(compared, 30000u);
+    printf("%u SSE float cases compared with the host\n", compared);
+}
+
 #else
 
 TEST_F(TcgTest, MmxInstructionsMatchTheHost)
@@ -334,6 +556,11 @@ TEST_F(TcgTest, MmxInstructionsMatchTheHost)
 }
 
 TEST_F(TcgTest, SseInstructionsMatchTheHost)
+{
+    GTEST_SKIP() << "needs an x86-64 host to compare with";
+}
+
+TEST_F(TcgTest, SseFloatAndMxcsrMatchTheHost)
 {
     GTEST_SKIP() << "needs an x86-64 host to compare with";
 }
@@ -349,6 +576,167 @@ TEST_F(TcgTest, SseNeedsOsfxsr)
     s.cr4 &= ~X86_CR4_OSFXSR;
     s = RunFrom(s);
     EXPECT_EQ(s.regs[R_R15], 6u);               /* #UD */
+}
+
+/*
+ * An unmasked exception (here divide-by-zero, ZM clear) sets its MXCSR
+ * flag, leaves the destination alone and raises #XM, or #UD without
+ * CR4.OSXMMEXCPT.
+ */
+TEST_F(TcgTest, UnmaskedSseExceptionTraps)
+{
+    static const uint8_t code[] = { 0x0f, 0x5e, 0xc1, 0xf4 };  /* divps */
+
+    for (bool osxmmexcpt : { true, false }) {
+        uint64_t addr = kCode + (osxmmexcpt ? 0x100 : 0x200);
+        Load(addr, code, sizeof(code));
+        X86CPUState s = LongModeState(addr);
+        if (!osxmmexcpt) {
+            s.cr4 &= ~X86_CR4_OSXMMEXCPT;
+        }
+        s.mxcsr = 0x1f80 & ~0x200u;
+        for (int i = 0; i < 4; i++) {
+            s.xmm[0].s[i] = 1.0f;
+            s.xmm[1].s[i] = i == 2 ? 0.0f : 2.0f;
+        }
+        s = RunFrom(s);
+        EXPECT_EQ(s.regs[R_R15], osxmmexcpt ? 19u : 6u);
+        EXPECT_EQ(s.mxcsr, (0x1f80 & ~0x200u) | 0x4);
+        for (int i = 0; i < 4; i++) {
+            EXPECT_EQ(s.xmm[0].s[i], 1.0f);
+        }
+    }
+
+    /* Masked, the same division gives infinity and only sets ZE. */
+    Load(kCode, code, sizeof(code));
+    X86CPUState s = LongModeState(kCode);
+    s.mxcsr = 0x1f80;
+    for (int i = 0; i < 4; i++) {
+        s.xmm[0].s[i] = 1.0f;
+        s.xmm[1].s[i] = 0.0f;
+    }
+    s = RunFrom(s);
+    EXPECT_EQ(s.mxcsr, 0x1f84u);
+    EXPECT_TRUE(std::isinf(s.xmm[0].s[0]));
+}
+
+/* Host-independent checks of MXCSR.RC, FTZ, DAZ and the status flags. */
+TEST_F(TcgTest, MxcsrRoundingAndFlushModes)
+{
+    struct {
+        std::vector<uint8_t> insn;
+        uint32_t mxcsr, a, b;
+        uint32_t want, want_mxcsr;
+    } cases[] = {
+        /* divss 1/3: nearest rounds up the last bit, toward zero not */
+        { { 0xf3, 0x0f, 0x5e, 0xc1 }, 0x1f80, 0x3f800000, 0x40400000,
+          0x3eaaaaab, 0x1fa0 },
+        { { 0xf3, 0x0f, 0x5e, 0xc1 }, 0x7f80, 0x3f800000, 0x40400000,
+          0x3eaaaaaa, 0x7fa0 },
+        /* sqrtss 2, round up vs down */
+        { { 0xf3, 0x0f, 0x51, 0xc1 }, 0x5f80, 0, 0x40000000, 0x3fb504f4,
+          0x5fa0 },
+        { { 0xf3, 0x0f, 0x51, 0xc1 }, 0x3f80, 0, 0x40000000, 0x3fb504f3,
+          0x3fa0 },
+        /* mulss of min normal by 0.5: denormal, or 0 with FTZ; UE, PE */
+        { { 0xf3, 0x0f, 0x59, 0xc1 }, 0x1f80, 0x00800001, 0x3f000000,
+          0x00400000, 0x1fb0 },
+        { { 0xf3, 0x0f, 0x59, 0xc1 }, 0x9f80, 0x00800000, 0x3f000000,
+          0x00000000, 0x9fb0 },
+        /* addss of a denormal: DE; with DAZ it counts as zero */
+        { { 0xf3, 0x0f, 0x58, 0xc1 }, 0x1f80, 0x00000001, 0x3f800000,
+          0x3f800000, 0x1fa2 },
+        { { 0xf3, 0x0f, 0x58, 0xc1 }, 0x1fc0, 0x00000001, 0x00000000,
+          0x00000000, 0x1fc0 },
+        /* addss SNaN: quieted, IE; 0 * inf: negative indefinite, IE */
+        { { 0xf3, 0x0f, 0x58, 0xc1 }, 0x1f80, 0x7f800001, 0x3f800000,
+          0x7fc00001, 0x1f81 },
+        { { 0xf3, 0x0f, 0x59, 0xc1 }, 0x1f80, 0x00000000, 0x7f800000,
+          0xffc00000, 0x1f81 },
+        /* comiss signals on a QNaN, ucomiss does not */
+        { { 0x0f, 0x2f, 0xc1 }, 0x1f80, 0x7fc00000, 0, 0x7fc00000, 0x1f81 },
+        { { 0x0f, 0x2e, 0xc1 }, 0x1f80, 0x7fc00000, 0, 0x7fc00000, 0x1f80 },
+        /* cvttss2si eax, 3e9: integer indefinite, IE */
+        { { 0xf3, 0x0f, 0x2c, 0xc1 }, 0x1f80, 0, 0x4f32d05e, 0, 0x1f81 },
+    };
+
+    uint64_t addr = kCode;
+    for (auto &c : cases) {
+        std::vector<uint8_t> code = c.insn;
+        code.push_back(0xf4);
+        Load(addr, code.data(), code.size());
+        X86CPUState s = LongModeState(addr);
+        s.mxcsr = c.mxcsr;
+        s.xmm[0].d[0] = c.a;
+        s.xmm[1].d[0] = c.b;
+        s = RunFrom(s);
+        EXPECT_EQ(s.xmm[0].d[0], c.want) << std::hex << "insn at " << addr;
+        EXPECT_EQ(s.mxcsr, c.want_mxcsr) << std::hex << "insn at " << addr;
+        addr += 0x40;
+    }
+}
+
+/*
+ * x87 exception flags (FSW bits 0-5), exceptions masked: values worked
+ * out from the SDM.  RBX points at two operands (at 0 and 8) and a
+ * result slot (at 16).
+ */
+TEST_F(TcgTest, X87StatusFlags)
+{
+    constexpr uint64_t kData = 0x190000;
+    const uint64_t one = 0x3ff0000000000000ull, three = 0x4008000000000000ull;
+    const uint64_t big = 0x7e37e43c8800759cull;        /* 1e300 */
+    const uint64_t qnan = 0x7ff8000000000000ull;
+    struct {
+        const char *name;
+        std::vector<uint8_t> code;
+        uint64_t a, b;
+        uint16_t want_flags;
+        uint64_t want_result;
+    } cases[] = {
+        { "1/3 inexact", { 0xdd, 0x03, 0xdc, 0x73, 0x08, 0xdd, 0x5b, 0x10 },
+          one, three, 0x20, 0x3fd5555555555555ull },
+        { "1/0", { 0xdd, 0x03, 0xdc, 0x73, 0x08, 0xdd, 0x5b, 0x10 },
+          one, 0, 0x04, 0x7ff0000000000000ull },
+        { "denormal load", { 0xd9, 0x03, 0xdd, 0x5b, 0x10 },
+          1, 0, 0x02, 0x36a0000000000000ull },
+        { "QNaN + denormal", { 0xdd, 0x03, 0xdc, 0x43, 0x08, 0xdd, 0x5b,
+                               0x10 }, qnan, 1, 0x00, qnan },
+        /* a QNaN beats an SNaN even with the smaller significand */
+        { "QNaN + SNaN", { 0xdd, 0x03, 0xdc, 0x43, 0x08, 0xdd, 0x5b, 0x10 },
+          0x7ff8000000000001ull, 0x7ff7ffffffffffffull, 0x01,
+          0x7ff8000000000001ull },
+        { "denormal * 1", { 0xdd, 0x03, 0xdc, 0x4b, 0x08, 0xdd, 0x5b, 0x10 },
+          1, one, 0x02, 1 },
+        { "1e300^2 stored", { 0xdd, 0x03, 0xdc, 0x4b, 0x08, 0xdd, 0x5b,
+                              0x10 }, big, big, 0x28,
+          0x7ff0000000000000ull },
+        { "fistp 1.5", { 0xdd, 0x03, 0xdb, 0x5b, 0x10 },
+          0x3ff8000000000000ull, 0, 0x20, 2 },
+        { "fistp 3e9", { 0xdd, 0x03, 0xdb, 0x5b, 0x10 },
+          0x41e65a0bc0000000ull, 0, 0x01, 0x80000000u },
+        { "frndint 2.5", { 0xdd, 0x03, 0xd9, 0xfc, 0xdd, 0x5b, 0x10 },
+          0x4004000000000000ull, 0, 0x20, 0x4000000000000000ull },
+    };
+
+    uint64_t addr = kCode;
+    for (auto &c : cases) {
+        std::vector<uint8_t> code = c.code;
+        code.push_back(0xf4);
+        Load(addr, code.data(), code.size());
+        Load(kData, reinterpret_cast<const uint8_t *>(&c.a), 8);
+        Load(kData + 8, reinterpret_cast<const uint8_t *>(&c.b), 8);
+        uint64_t zero = 0;
+        Load(kData + 16, reinterpret_cast<const uint8_t *>(&zero), 8);
+        X86CPUState s = LongModeState(addr);
+        s.regs[R_RBX] = kData;
+        s = RunFrom(s);
+        uint64_t result;
+        memcpy(&result, ram_ + kData + 16, 8);
+        EXPECT_EQ(s.fsw & 0x3f, c.want_flags) << c.name;
+        EXPECT_EQ(result, c.want_result) << c.name;
+        addr += 0x40;
+    }
 }
 
 }  // namespace
