@@ -40,16 +40,10 @@ GUEST_LDFLAGS = [
     "--gc-sections",
 ]
 
-def guest_payload(name, srcs, visibility = None):
-    """Declares NAME.elf from SRCS (.c, .S) and the runtime in lib/."""
-    native.genrule(
-        name = name,
-        srcs = srcs + [
-            "//tests/guests:lib_srcs",
-            "//tests/guests:lib/guest.ld",
-        ],
-        outs = [name + ".elf"],
-        cmd = """
+def guest_link_cmd(ld_script, out):
+    """Genrule commands: compile $(SRCS)' .c and .S files, link them with
+    LD_SCRIPT into OUT, and fail if any SSE/AVX instruction crept in."""
+    return """
 set -e
 tmp=$$(mktemp -d)
 trap 'rm -rf "$$tmp"' EXIT
@@ -64,12 +58,28 @@ for src in $(SRCS); do
         ;;
     esac
 done
-/usr/bin/ld.lld {ldflags} -T $(location //tests/guests:lib/guest.ld) -o $@ $$objs
+/usr/bin/ld.lld {ldflags} -T {ld_script} -o {out} $$objs
 # Guard against SSE creeping in (e.g. through a new compiler default).
-if /usr/bin/llvm-objdump -d $@ | grep -q '%[xyz]mm'; then
+if /usr/bin/llvm-objdump -d {out} | grep -q '%[xyz]mm'; then
     echo "$@: payload contains SSE/AVX instructions" >&2
     exit 1
 fi
-""".format(copts = " ".join(GUEST_COPTS), ldflags = " ".join(GUEST_LDFLAGS)),
+""".format(
+        copts = " ".join(GUEST_COPTS),
+        ldflags = " ".join(GUEST_LDFLAGS),
+        ld_script = ld_script,
+        out = out,
+    )
+
+def guest_payload(name, srcs, visibility = None):
+    """Declares NAME.elf from SRCS (.c, .S) and the runtime in lib/."""
+    native.genrule(
+        name = name,
+        srcs = srcs + [
+            "//tests/guests:lib_srcs",
+            "//tests/guests:lib/guest.ld",
+        ],
+        outs = [name + ".elf"],
+        cmd = guest_link_cmd("$(location //tests/guests:lib/guest.ld)", "$@"),
         visibility = visibility,
     )

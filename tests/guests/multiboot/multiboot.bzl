@@ -7,7 +7,7 @@ converted to ELF32.  The shim enters long mode before the payload runs,
 so the payload's code is the same as in NAME.elf.
 """
 
-load("//tests/guests:guest.bzl", "GUEST_COPTS", "GUEST_LDFLAGS")
+load("//tests/guests:guest.bzl", "guest_link_cmd")
 
 def multiboot_payload(name, srcs, visibility = None):
     """Declares NAME.elf (ELF32, multiboot) from SRCS and lib/."""
@@ -19,27 +19,9 @@ def multiboot_payload(name, srcs, visibility = None):
         ],
         tools = ["//tests/guests/multiboot:multiboot.ld"],
         outs = [name + ".elf"],
-        cmd = """
-set -e
-tmp=$$(mktemp -d)
-trap 'rm -rf "$$tmp"' EXIT
-objs=
-n=0
-for src in $(SRCS); do
-    case "$$src" in
-    *.c|*.S)
-        n=$$((n + 1))
-        /usr/bin/clang {copts} -c "$$src" -o "$$tmp/$$n.o"
-        objs="$$objs $$tmp/$$n.o"
-        ;;
-    esac
-done
-/usr/bin/ld.lld {ldflags} -T $(location //tests/guests/multiboot:multiboot.ld) -o $$tmp/out64.elf $$objs
-if /usr/bin/llvm-objdump -d $$tmp/out64.elf | grep -q '%[xyz]mm'; then
-    echo "$@: payload contains SSE/AVX instructions" >&2
-    exit 1
-fi
-/usr/bin/llvm-objcopy-14 -O elf32-i386 $$tmp/out64.elf $@
-""".format(copts = " ".join(GUEST_COPTS), ldflags = " ".join(GUEST_LDFLAGS)),
+        cmd = guest_link_cmd(
+            "$(location //tests/guests/multiboot:multiboot.ld)",
+            "$$tmp/out64.elf",
+        ) + "/usr/bin/llvm-objcopy-14 -O elf32-i386 $$tmp/out64.elf $@\n",
         visibility = visibility,
     )
