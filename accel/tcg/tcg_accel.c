@@ -53,6 +53,7 @@ static VCPURunResult tcg_vcpu_run(VCPU *cpu)
 {
     X86TCGCPU *env = cpu->accel;
 
+    x86_tcg_run_start(env);
     /* Exceptions raised by guest code come back here and go on below. */
     setjmp(*x86_tcg_jmp_buf(env));
     for (;;) {
@@ -94,6 +95,13 @@ static bool tcg_set_state(VCPU *cpu, const X86CPUState *s, GError **errp)
     return true;
 }
 
+static bool tcg_set_single_step(VCPU *cpu, bool enable, GError **errp)
+{
+    (void)errp;
+    x86_tcg_set_single_step(cpu->accel, enable);
+    return true;
+}
+
 static const AccelOps tcg_accel_ops = {
     .name = "tcg",
     .description = "software x86-64 CPU",
@@ -107,6 +115,7 @@ static const AccelOps tcg_accel_ops = {
     .vcpu_cleanup = tcg_vcpu_cleanup,
     .get_state = tcg_get_state,
     .set_state = tcg_set_state,
+    .set_single_step = tcg_set_single_step,
 };
 
 ACCEL_REGISTER(tcg_accel_ops);

@@ -119,6 +119,33 @@ TEST(Lockstep, TcgSelfCheck)
     expect_clean({ "--accels", "tcg", "--self-check" }, 1000, 1500);
 }
 
+TEST(Lockstep, TcgSteppedMatchesWholeRuns)
+{
+    expect_clean({ "--accels", "tcg", "--self-check", "--step" }, 3000, 500);
+}
+
+/*
+ * KVM against TCG one instruction at a time.  Where the host's KVM cannot
+ * single-step CPL3 code, lockstep says so and compares whole sequences.
+ */
+TEST(Lockstep, KvmAgainstTcgStepped)
+{
+    std::string why = kvm_unusable();
+    if (!why.empty()) {
+        GTEST_SKIP() << "KVM is not usable: " << why;
+    }
+    RunOutput r = lockstep({ "--seed", "4000", "--count", "300", "--step" });
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("300 sequences"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(" 0 mismatches"), std::string::npos) << r.out;
+    const std::string tag = "KVM single-step is not supported by this host's "
+                            "KVM: ";
+    size_t pos = r.err.find(tag);
+    if (pos != std::string::npos) {
+        GTEST_SKIP() << r.err.substr(pos, r.err.find('\n', pos) - pos);
+    }
+}
+
 TEST(Lockstep, KvmSelfCheck)
 {
     std::string why = kvm_unusable();

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "accel/accel.h"
@@ -32,6 +33,7 @@ typedef struct Options {
     char **accels;
     bool verbose;
     bool self_check;
+    bool step;
 } Options;
 
 static const char *const reg_names[16] = {
@@ -94,7 +96,7 @@ static bool has_templates(const Options *o)
 static bool parse_options(int argc, char **argv, Options *o)
 {
     g_autofree char *length = NULL, *classes = NULL, *accels = NULL;
-    gboolean verbose = FALSE, self_check = FALSE, list = FALSE;
+    gboolean verbose = FALSE, self_check = FALSE, list = FALSE, step = FALSE;
     const GOptionEntry entries[] = {
         { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed,
           "first sequence's seed (sequence i uses N+i)", "N" },
@@ -114,6 +116,9 @@ static bool parse_options(int argc, char **argv, Options *o)
           "list every sequence", NULL },
         { "self-check", 0, 0, G_OPTION_ARG_NONE, &self_check,
           "compare the first accelerator with itself", NULL },
+        { "step", 0, 0, G_OPTION_ARG_NONE, &step,
+          "single-step both and compare after every instruction (with "
+          "--self-check: stepped against whole runs)", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) ctx =
@@ -176,6 +181,7 @@ static bool parse_options(int argc, char **argv, Options *o)
     }
     o->verbose = verbose;
     o->self_check = self_check;
+    o->step = step;
     return true;
 }
 
@@ -451,7 +457,9 @@ static void report_problem(const Options *o, const Case *c, const char *what)
             " --classes %s --accels %s%s%s%s%s%s\n", c->seed, o->min_len,
             o->max_len, classes, o->accels[0],
             o->accels[1] ? "," : "", o->accels[1] ? o->accels[1] : "",
-            o->self_check ? " --self-check" : "",
+            o->self_check ? (o->step ? " --self-check --step"
+                                     : " --self-check")
+                          : o->step ? " --step" : "",
             o->exclude ? " --exclude " : "", o->exclude ? o->exclude : "");
     print_hex_line(stderr, "bytes", c->seq.code, c->seq.code_len);
     fprintf(stderr, "  code (%u items, %u instructions + END):\n",
@@ -480,6 +488,229 @@ static const char *run_problem(const RunResult *r)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Single-stepping */
+
+/* vcpu_runs per instruction at most (REP string ops may step per item) */
+#define MAX_RUNS_PER_INSN   200000
+
+typedef enum StepOutcome {
+    STEP_DONE,          /* both ran to the END or a fault: compare as usual */
+    STEP_DIFF,          /* they differ after the instruction at *AT */
+    STEP_UNSUPPORTED,   /* the accelerator does not really step */
+    STEP_ERROR,
+} StepOutcome;
+
+/*
+ * Steps R until RIP moves (a REP string instruction may take one step per
+ * iteration on one accelerator and one per batch on the other) or the
+ * sequence ends or faults.
+ */
+static bool advance(Runner *r, RunResult *res, bool *stepped, GError **errp)
+{
+    uint64_t rip = res->state.rip;
+
+    *stepped = true;
+    for (unsigned i = 0; i < MAX_RUNS_PER_INSN; i++) {
+        bool one;
+
+        if (!runner_step(r, res, &one, errp)) {
+            return false;
+        }
+        *stepped &= one;
+        if (res->status != RUN_TIMEOUT || res->state.rip != rip || !one) {
+            return true;
+        }
+    }
+    return true;
+}
+
+/* Why stepping R did not run exactly one instruction, or NULL. */
+static char *check_step(const Runner *r, const Case *c, const RunResult *res,
+                        bool stepped)
+{
+    if (!stepped && res->vcpu_result == VCPU_RUN_SHUTDOWN) {
+        return g_strdup_printf("%s: KVM_SET_GUEST_DEBUG (SINGLESTEP) was "
+                               "accepted, but the first step ended in a "
+                               "triple fault, not a debug exit (the #DB "
+                               "reached the guest)", runner_name(r));
+    }
+    if (!stepped) {
+        return g_strdup_printf("%s: vcpu_run returned (%d) without a debug "
+                               "exit", runner_name(r), res->vcpu_result);
+    }
+    if (res->status == RUN_OK && c->seq.ninsns > 0) {
+        return g_strdup_printf("%s: the first step ran the whole sequence",
+                               runner_name(r));
+    }
+    return NULL;
+}
+
+/*
+ * Runs C one instruction at a time on RA and RB (on RA only, when RB is
+ * NULL: then RES_B is left alone).  *AT is the RIP of the instruction
+ * after which DIFFS were found; *WHY says what does not step.
+ */
+static StepOutcome step_case(Runner *ra, Runner *rb, const Case *c,
+                             RunResult *res_a, RunResult *res_b,
+                             const char *na, const char *nb, bool first,
+                             GPtrArray *diffs, uint64_t *at, char **why,
+                             GError **errp)
+{
+    Runner *rs[2] = { ra, rb };
+    RunResult *res[2] = { res_a, res_b };
+    unsigned nr = rb ? 2 : 1;
+    StepOutcome out = STEP_DONE;
+
+    for (unsigned i = 0; i < nr; i++) {
+        if (!runner_step_begin(rs[i], &c->seq, &c->init, c->data, c->stack,
+                               errp)) {
+            if (first) {
+                *why = g_strdup((*errp)->message);
+                g_clear_error(errp);
+                return STEP_UNSUPPORTED;
+            }
+            return STEP_ERROR;
+        }
+        res[i]->state.rip = c->init.rip;
+        res[i]->status = RUN_TIMEOUT;
+    }
+    for (unsigned n = 0; n <= c->seq.ninsns + 1; n++) {
+        uint64_t rip = res_a->state.rip;
+
+        for (unsigned i = 0; i < nr; i++) {
+            bool stepped;
+
+            if (!advance(rs[i], res[i], &stepped, errp)) {
+                out = STEP_ERROR;
+                goto end;
+            }
+            if (n == 0 && (*why = check_step(rs[i], c, res[i], stepped))) {
+                out = STEP_UNSUPPORTED;
+                goto end;
+            }
+        }
+        if (res_a->status == RUN_FAULT || (rb && res_b->status == RUN_FAULT)) {
+            break;
+        }
+        if (!rb) {
+            if (res_a->status == RUN_OK) {
+                break;
+            }
+            continue;
+        }
+        if (compare(res_a, res_b, na, nb, res_a->state.rip, c->seq.undef_flags,
+                    diffs) || res_a->status != res_b->status) {
+            if (res_a->status != res_b->status) {
+                g_ptr_array_add(diffs, g_strdup_printf(
+                    "END reached: %s=%s %s=%s", na,
+                    res_a->status == RUN_OK ? "yes" : "no", nb,
+                    res_b->status == RUN_OK ? "yes" : "no"));
+            }
+            *at = rip;
+            out = STEP_DIFF;
+            break;
+        }
+        if (res_a->status == RUN_OK) {
+            break;
+        }
+    }
+end:
+    for (unsigned i = 0; i < nr; i++) {
+        g_autoptr(GError) err = NULL;
+
+        if (!runner_step_end(rs[i], &err) && out != STEP_ERROR) {
+            g_propagate_error(errp, g_steal_pointer(&err));
+            out = STEP_ERROR;
+        }
+    }
+    return out;
+}
+
+/*
+ * Whether OPS steps one instruction at a time, tried in a child process:
+ * where it does not (a KVM whose #DB goes to the guest), the failed try
+ * leaves KVM unusable for the rest of the process.  NULL or why not.
+ */
+static char *probe_step(const AccelOps *ops, const Options *o)
+{
+    int fds[2];
+    pid_t pid;
+    char buf[512];
+    ssize_t len;
+    int wstatus = 0;
+
+    if (pipe(fds) < 0 || (pid = fork()) < 0) {
+        return g_strdup("cannot start the probe process");
+    }
+    if (pid == 0) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *why = NULL;
+        g_autoptr(GPtrArray) diffs = g_ptr_array_new_with_free_func(g_free);
+        Case *c = g_new0(Case, 1);
+        RunResult *res = g_new0(RunResult, 1);
+        Runner *r = runner_new(ops, &err);
+        uint64_t at;
+
+        close(fds[0]);
+        make_case(c, (guint32)o->seed, o, LS_CODE);
+        if (r && step_case(r, NULL, c, res, res, ops->name, ops->name, true,
+                           diffs, &at, &why, &err) == STEP_UNSUPPORTED) {
+            (void)!write(fds[1], why, strlen(why));
+        } else if (!r) {
+            (void)!write(fds[1], err->message, strlen(err->message));
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    len = read(fds[0], buf, sizeof(buf) - 1);
+    close(fds[0]);
+    waitpid(pid, &wstatus, 0);
+    if (len > 0) {
+        return g_strndup(buf, (gsize)len);
+    }
+    if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+        return g_strdup_printf("%s: the probe process died", ops->name);
+    }
+    return NULL;
+}
+
+/* Reports the instruction at RIP (in C's sequence) after which DIFFS. */
+static void report_step_diff(const Options *o, const Case *c, uint64_t rip,
+                             GPtrArray *diffs)
+{
+    uint64_t off = rip - c->init.rip;
+    g_autofree char *what = NULL;
+    unsigned i;
+
+    for (i = 0; i < c->seq.ninsns && c->seq.insns[i].offset != off; i++) {
+    }
+    if (i < c->seq.ninsns) {
+        what = g_strdup_printf("MISMATCH after instruction %u (%s) at %#"
+                               PRIx64, i, c->seq.insns[i].mnemonic, rip);
+    } else if (off == c->seq.end_offset) {
+        what = g_strdup_printf("MISMATCH after the END store at %#" PRIx64,
+                               rip);
+    } else {
+        what = g_strdup_printf("MISMATCH after the instruction at %#" PRIx64
+                               " (not in the sequence)", rip);
+    }
+    report_problem(o, c, what);
+    if (i < c->seq.ninsns) {
+        print_hex_line(stderr, "instruction bytes",
+                       c->seq.code + c->seq.insns[i].offset,
+                       c->seq.insns[i].len);
+    } else if (off == c->seq.end_offset) {
+        print_hex_line(stderr, "instruction bytes",
+                       c->seq.code + c->seq.end_offset, GEN_END_STORE_LEN);
+    }
+    fprintf(stderr, "  first difference: %s\n",
+            (char *)g_ptr_array_index(diffs, 0));
+    for (unsigned j = 1; j < diffs->len && j < 8; j++) {
+        fprintf(stderr, "  also: %s\n", (char *)g_ptr_array_index(diffs, j));
+    }
+}
+
 int main(int argc, char **argv)
 {
     Options o = { 0 };
@@ -503,6 +734,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "lockstep: accelerator '%s' is not linked in\n",
                 oa ? name_b : o.accels[0]);
         return 2;
+    }
+    for (unsigned i = 0; o.step && i < 2; i++) {
+        const AccelOps *ops = i ? ob : oa;
+        g_autofree char *why = NULL;
+
+        if (!strcmp(ops->name, "kvm") && (why = probe_step(ops, &o))) {
+            fprintf(stderr, "lockstep: KVM single-step is not supported by "
+                    "this host's KVM: %s; comparing whole sequences\n", why);
+            o.step = false;
+        }
     }
     ra = runner_new(oa, &err);
     if (ra && !o.self_check) {
@@ -532,10 +773,61 @@ int main(int argc, char **argv)
             printf("sequence %" G_GINT64_FORMAT " (seed %u):\n", n, seed);
             print_listing(stdout, &c->seq, c->init.rip);
         }
-        if (!runner_run(ra, &c->seq, &c->init, c->data, c->stack, res_a,
-                        &err) ||
-            !runner_run(o.self_check ? ra : rb, &c->seq, &c->init, c->data,
-                        c->stack, res_b, &err)) {
+        if (o.step) {
+            g_autofree char *why = NULL;
+            uint64_t at = 0;
+            StepOutcome so;
+
+            if (o.self_check && !runner_run(ra, &c->seq, &c->init, c->data,
+                                            c->stack, res_a, &err)) {
+                fprintf(stderr, "lockstep: %s\n", err->message);
+                status = 2;
+                break;
+            }
+            so = step_case(ra, o.self_check ? NULL : rb,
+                           c, o.self_check ? res_b : res_a, res_b,
+                           o.accels[0], name_b, n == 0, diffs, &at, &why,
+                           &err);
+            if (so == STEP_ERROR) {
+                fprintf(stderr, "lockstep: %s\n", err->message);
+                status = 2;
+                break;
+            }
+            if (so == STEP_UNSUPPORTED) {
+                fprintf(stderr, "lockstep: %s single-step is not supported "
+                        "by this host's %s: %s; comparing whole sequences\n",
+                        strstr(why, "kvm") == why ? "KVM" : "accelerator",
+                        strstr(why, "kvm") == why ? "KVM" : "build", why);
+                o.step = false;
+                g_ptr_array_set_size(diffs, 0);
+                /* a failed step may leave a vCPU shut down: start afresh */
+                runner_free(rb);
+                runner_free(ra);
+                rb = NULL;
+                ra = runner_new(oa, &err);
+                if (ra && !o.self_check) {
+                    rb = runner_new(ob, &err);
+                }
+                if (!ra || (!o.self_check && !rb)) {
+                    fprintf(stderr, "lockstep: %s\n", err->message);
+                    status = 2;
+                    break;
+                }
+            } else if (so == STEP_DIFF) {
+                ninsns += c->seq.ninsns;
+                mismatches++;
+                status = 1;
+                if (mismatches <= MAX_REPORTS) {
+                    report_step_diff(&o, c, at, diffs);
+                }
+                continue;
+            }
+        }
+        if (!o.step &&
+            (!runner_run(ra, &c->seq, &c->init, c->data, c->stack, res_a,
+                         &err) ||
+             !runner_run(o.self_check ? ra : rb, &c->seq, &c->init, c->data,
+                         c->stack, res_b, &err))) {
             fprintf(stderr, "lockstep: %s\n", err->message);
             status = 2;
             break;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "accel/kvm/kvm.h"
 #include "core/memory.h"
 #include "tools/lockstep/runner.h"
 
@@ -25,6 +26,8 @@ struct Runner {
 
     /* The software CPU must not see two different codes at one address. */
     bool fresh_code_needed;
+    bool is_kvm;                /* steps end in KVM debug exits */
+    uint64_t code_addr;         /* where the current sequence runs */
     uint64_t code_used_end;     /* code written since the vCPU was created */
 
     /* END page: written by the vCPU thread inside vcpu_run */
@@ -213,7 +216,8 @@ Runner *runner_new(const AccelOps *ops, GError **errp)
     Runner *r = g_new0(Runner, 1);
 
     r->ops = ops;
-    r->fresh_code_needed = strcmp(ops->name, "kvm") != 0;
+    r->is_kvm = strcmp(ops->name, "kvm") == 0;
+    r->fresh_code_needed = !r->is_kvm;
     r->cfg.ram_size = LS_RAM_SIZE;
     r->cfg.smp = 1;
     r->cfg.no_reboot = true;
@@ -298,14 +302,12 @@ static void watchdog_arm(Runner *r, bool arm)
     g_mutex_unlock(&r->lock);
 }
 
-bool runner_run(Runner *r, const GenSeq *seq, const X86CPUState *init,
-                const uint8_t *data, const uint8_t *stack, RunResult *out,
-                GError **errp)
+/* Loads SEQ, DATA and STACK and sets the vCPU's state, ready to run. */
+static bool prepare(Runner *r, const GenSeq *seq, const X86CPUState *init,
+                    const uint8_t *data, const uint8_t *stack, GError **errp)
 {
     AddressSpace *as = r->m.memory;
     uint64_t code = init->rip;
-    X86CPUState s = *init;
-    VCPURunResult vr;
 
     g_assert(code >= LS_CODE && code + seq->code_len <= LS_RAM_SIZE);
     if (r->fresh_code_needed && code < r->code_used_end) {
@@ -321,22 +323,26 @@ bool runner_run(Runner *r, const GenSeq *seq, const X86CPUState *init,
         g_set_error(errp, QEMU_ERROR, 0, "cannot write guest RAM");
         return false;
     }
-    if (!r->ops->set_state(r->cpu, &s, errp)) {
+    if (!r->ops->set_state(r->cpu, init, errp)) {
         g_prefix_error(errp, "%s: set_state: ", r->ops->name);
         return false;
     }
-
     r->ended = false;
     r->end_value = 0;
+    r->code_addr = code;
     g_atomic_int_set(&r->cpu->exit_request, 0);
-    watchdog_arm(r, true);
-    vr = r->ops->vcpu_run(r->cpu);
-    watchdog_arm(r, false);
-    g_atomic_int_set(&r->cpu->exit_request, 0);
+    return true;
+}
+
+/* What one vcpu_run that returned VR left behind. */
+static bool collect(Runner *r, VCPURunResult vr, RunResult *out,
+                    GError **errp)
+{
+    AddressSpace *as = r->m.memory;
 
     memset(out, 0, sizeof(*out));
     out->vcpu_result = vr;
-    out->code_addr = code;
+    out->code_addr = r->code_addr;
     out->end_value = r->end_value;
     if (vr != VCPU_RUN_KICKED) {
         out->status = RUN_FAULT;
@@ -351,5 +357,67 @@ bool runner_run(Runner *r, const GenSeq *seq, const X86CPUState *init,
     }
     address_space_read(as, LS_DATA, out->data, GEN_DATA_SIZE);
     address_space_read(as, LS_STACK, out->stack, sizeof(out->stack));
+    return true;
+}
+
+bool runner_run(Runner *r, const GenSeq *seq, const X86CPUState *init,
+                const uint8_t *data, const uint8_t *stack, RunResult *out,
+                GError **errp)
+{
+    VCPURunResult vr;
+
+    if (!prepare(r, seq, init, data, stack, errp)) {
+        return false;
+    }
+    watchdog_arm(r, true);
+    vr = r->ops->vcpu_run(r->cpu);
+    watchdog_arm(r, false);
+    g_atomic_int_set(&r->cpu->exit_request, 0);
+    return collect(r, vr, out, errp);
+}
+
+bool runner_step_begin(Runner *r, const GenSeq *seq, const X86CPUState *init,
+                       const uint8_t *data, const uint8_t *stack,
+                       GError **errp)
+{
+    if (!r->ops->set_single_step) {
+        g_set_error(errp, QEMU_ERROR, 0, "%s cannot single-step",
+                    r->ops->name);
+        return false;
+    }
+    if (!prepare(r, seq, init, data, stack, errp)) {
+        return false;
+    }
+    if (!r->ops->set_single_step(r->cpu, true, errp)) {
+        g_prefix_error(errp, "%s: set_single_step: ", r->ops->name);
+        return false;
+    }
+    return true;
+}
+
+bool runner_step(Runner *r, RunResult *out, bool *stepped, GError **errp)
+{
+    bool ended_before = r->ended;
+    VCPURunResult vr = r->ops->vcpu_run(r->cpu);
+
+    g_atomic_int_set(&r->cpu->exit_request, 0);
+    if (r->is_kvm) {
+        *stepped = kvm_vcpu_take_debug_exit(r->cpu);
+    } else {
+        *stepped = vr == VCPU_RUN_KICKED;
+    }
+    /* The END store's kick, not a debug exit, may end the last step. */
+    if (!ended_before && r->ended) {
+        *stepped = true;
+    }
+    return collect(r, vr, out, errp);
+}
+
+bool runner_step_end(Runner *r, GError **errp)
+{
+    if (!r->ops->set_single_step(r->cpu, false, errp)) {
+        g_prefix_error(errp, "%s: set_single_step: ", r->ops->name);
+        return false;
+    }
     return true;
 }

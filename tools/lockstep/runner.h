@@ -88,4 +88,18 @@ bool runner_run(Runner *r, const GenSeq *seq, const X86CPUState *init,
                 const uint8_t *data, const uint8_t *stack, RunResult *out,
                 GError **errp);
 
+/*
+ * Single-stepping: runner_step_begin loads and sets up as runner_run
+ * does and turns on the accelerator's single-step mode; each runner_step
+ * then makes one vcpu_run, which should run one instruction (*STEPPED
+ * says whether it ended as a step: a debug exit under KVM, or the END
+ * store), and fills OUT as runner_run does (status RUN_TIMEOUT meaning
+ * "not at the END yet").  runner_step_end turns single-stepping off.
+ */
+bool runner_step_begin(Runner *r, const GenSeq *seq, const X86CPUState *init,
+                       const uint8_t *data, const uint8_t *stack,
+                       GError **errp);
+bool runner_step(Runner *r, RunResult *out, bool *stepped, GError **errp);
+bool runner_step_end(Runner *r, GError **errp);
+
 #endif

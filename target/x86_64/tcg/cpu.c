@@ -11,6 +11,7 @@
 #define TCG_TSC_KHZ         2000000u    /* 2 GHz */
 #define TCG_ARENA_SIZE      (64u << 20)
 #define TCG_TABLE_BITS      15
+#define TCG_STEP_FLAG       0x100u
 
 void x86_update_hflags(X86TCGCPU *env)
 {
@@ -288,12 +289,28 @@ int x86_tcg_handle_events(X86TCGCPU *env)
 {
     uint32_t epoch = __atomic_load_n(&env->pages->code_epoch,
                                      __ATOMIC_ACQUIRE);
+    int r = -1;
 
     /* The common case, kept free of the slow path's register spills. */
-    if (likely(events_quiet(env, epoch))) {
-        return -1;
+    if (unlikely(!events_quiet(env, epoch))) {
+        r = handle_events_slow(env, epoch);
     }
-    return handle_events_slow(env, epoch);
+    /* A step's exception has been delivered above: the step is over. */
+    if (unlikely(r < 0 && env->step_done)) {
+        return VCPU_RUN_KICKED;
+    }
+    return r;
+}
+
+void x86_tcg_set_single_step(X86TCGCPU *env, bool enable)
+{
+    env->step = enable;
+    env->step_flag = enable ? TCG_STEP_FLAG : 0;
+}
+
+void x86_tcg_run_start(X86TCGCPU *env)
+{
+    env->step_done = false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -356,6 +373,7 @@ static bool insn_sets_all_flags(const X86Insn *insn)
 static TCGBlock *translate(X86TCGCPU *env, uint64_t pc, uint64_t paddr,
                            const uint8_t *host)
 {
+    unsigned max = env->step ? 1 : X86_MAX_BLOCK_INSNS;
     TCGBlock *tb = tcg_cache_alloc(&env->cache,
                                    X86_MAX_BLOCK_INSNS * sizeof(X86Insn));
     X86Insn *insns = (X86Insn *)tb->data;
@@ -363,12 +381,12 @@ static TCGBlock *translate(X86TCGCPU *env, uint64_t pc, uint64_t paddr,
     const uint8_t *page = host - off;
 
     tb->pc = paddr;
-    tb->flags = env->code_size;
+    tb->flags = env->code_size | env->step_flag;
     tb->page2 = TCG_NO_PAGE;
     tb->gen2 = 0;
     tb->gen1 = tcg_page_mark_code(env->pages, paddr);
 
-    while (n < X86_MAX_BLOCK_INSNS && off < 4096) {
+    while (n < max && off < 4096) {
         if (!x86_decode(env, page + off, 4096 - off, &insns[n])) {
             uint8_t buf[16];
             unsigned have = 4096 - off;
@@ -425,7 +443,8 @@ static TCGBlock *find_block(X86TCGCPU *env, uint64_t pc, uint32_t flags)
     if (unlikely(!host)) {
         x86_raise_noerr(env, EXCP_UD);
     }
-    tb = tcg_cache_lookup(&env->cache, env->pages, paddr, env->code_size);
+    tb = tcg_cache_lookup(&env->cache, env->pages, paddr,
+                          env->code_size | env->step_flag);
     if (!tb) {
         tb = translate(env, pc, paddr, host);
         if (env->cache.flushes != flushes) {
@@ -458,7 +477,7 @@ static void single_step(X86TCGCPU *env, const X86Insn *insn)
 static bool exec_one_block(X86TCGCPU *env)
 {
     uint64_t pc = env->s.segs[SEG_CS].base + env->s.rip;
-    uint32_t flags = env->code_size | env->mmu_idx << 4;
+    uint32_t flags = env->code_size | env->mmu_idx << 4 | env->step_flag;
     uint32_t epoch = __atomic_load_n(&env->pages->inval_epoch,
                                      __ATOMIC_ACQUIRE);
     const X86Insn *insn;
@@ -506,6 +525,12 @@ static bool exec_one_block(X86TCGCPU *env)
  */
 void x86_tcg_exec_block(X86TCGCPU *env)
 {
+    if (unlikely(env->step)) {
+        /* Set first: an exception unwinds out of exec_one_block. */
+        env->step_done = true;
+        exec_one_block(env);
+        return;
+    }
     while (exec_one_block(env) &&
            likely(!g_atomic_int_get(&env->cpu->exit_request)) &&
            likely(events_quiet(env, __atomic_load_n(&env->pages->code_epoch,

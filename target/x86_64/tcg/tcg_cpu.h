@@ -132,6 +132,15 @@ struct X86TCGCPU {
     bool block_exit;            /* stop the current block after this insn */
     uint64_t cur_page1, cur_page2;
 
+    /*
+     * Single-step mode (AccelOps.set_single_step): blocks of one
+     * instruction, cached apart (TCG_STEP_FLAG in their flags), and
+     * vcpu_run returns after the first block it runs.
+     */
+    bool step;
+    bool step_done;             /* this vcpu_run has run its instruction */
+    uint32_t step_flag;         /* TCG_STEP_FLAG while stepping, else 0 */
+
     /* exceptions */
     jmp_buf jmp;
     bool excp_pending;
@@ -168,7 +177,7 @@ struct X86TCGCPU {
      */
     struct {
         uint64_t pc;            /* linear address */
-        uint32_t flags;         /* code size | mmu_idx << 4 */
+        uint32_t flags;         /* code size | mmu_idx << 4 | step_flag */
         TCGBlock *tb;
     } jc[JC_SIZE];
 

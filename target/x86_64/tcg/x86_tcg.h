@@ -30,4 +30,12 @@ int x86_tcg_handle_events(X86TCGCPU *env);
 /* Runs one decoded block (decoding it first if it is not cached). */
 void x86_tcg_exec_block(X86TCGCPU *env);
 
+/*
+ * Single-step mode: each vcpu_run (which calls x86_tcg_run_start first)
+ * runs one instruction, delivers what it raised, and returns
+ * VCPU_RUN_KICKED from x86_tcg_handle_events.
+ */
+void x86_tcg_set_single_step(X86TCGCPU *env, bool enable);
+void x86_tcg_run_start(X86TCGCPU *env);
+
 #endif

@@ -369,6 +369,111 @@ TEST_F(TcgTest, KickReturnsPromptly)
     EXPECT_EQ(GetState().rip, kCode);
 }
 
+/*
+ * add $-5, %eax; sub $1, %ebx; lea 7(%rax), %ecx; hlt.  Run whole, the
+ * ADD's flags are dead (the SUB overwrites them all): a step must still
+ * leave them.
+ */
+const uint8_t kStepCode[] = {
+    0x83, 0xc0, 0xfb, 0x83, 0xeb, 0x01, 0x8d, 0x48, 0x07, 0xf4,
+};
+constexpr uint64_t kArith = X86_FLAG_CF | X86_FLAG_PF | X86_FLAG_AF |
+                            X86_FLAG_ZF | X86_FLAG_SF | X86_FLAG_OF;
+
+class StepTest : public TcgTest {
+  protected:
+    X86CPUState StepStart()
+    {
+        X86CPUState s = LongModeState(kCode);
+
+        s.regs[R_RAX] = 5;
+        s.regs[R_RBX] = 0;
+        s.regs[R_RCX] = 0x99;
+        return s;
+    }
+
+    void SetStep(bool on)
+    {
+        GError *err = nullptr;
+
+        ASSERT_NE(ops_->set_single_step, nullptr);
+        ASSERT_TRUE(ops_->set_single_step(cpus_[0], on, &err));
+    }
+};
+
+TEST_F(StepTest, EachRunExecutesOneInstruction)
+{
+    Load(kCode, kStepCode, sizeof(kStepCode));
+    /* A whole run first, so that the multi-instruction block is cached. */
+    X86CPUState whole = RunFrom(StepStart());
+    EXPECT_EQ(whole.rip, kCode + 10);
+    EXPECT_EQ(whole.regs[R_RCX], 7u);
+
+    SetState(0, StepStart());
+    SetStep(true);
+    ASSERT_EQ(ops_->vcpu_run(cpus_[0]), VCPU_RUN_KICKED);
+    X86CPUState s = GetState();
+    EXPECT_EQ(s.rip, kCode + 3);
+    EXPECT_EQ(s.regs[R_RAX], 0u);
+    EXPECT_EQ(s.regs[R_RBX], 0u);
+    EXPECT_EQ(s.rflags & kArith,
+              X86_FLAG_CF | X86_FLAG_PF | X86_FLAG_AF | X86_FLAG_ZF);
+
+    ASSERT_EQ(ops_->vcpu_run(cpus_[0]), VCPU_RUN_KICKED);
+    s = GetState();
+    EXPECT_EQ(s.rip, kCode + 6);
+    EXPECT_EQ(s.regs[R_RBX], 0xffffffffu);
+    EXPECT_EQ(s.regs[R_RCX], 0x99u);
+    EXPECT_EQ(s.rflags & kArith,
+              X86_FLAG_CF | X86_FLAG_PF | X86_FLAG_AF | X86_FLAG_SF);
+
+    ASSERT_EQ(ops_->vcpu_run(cpus_[0]), VCPU_RUN_KICKED);
+    s = GetState();
+    EXPECT_EQ(s.rip, kCode + 9);
+    EXPECT_EQ(s.regs[R_RCX], 7u);
+    EXPECT_EQ(s.rflags & kArith,
+              X86_FLAG_CF | X86_FLAG_PF | X86_FLAG_AF | X86_FLAG_SF);
+
+    /* The HLT is the fourth step. */
+    EXPECT_EQ(ops_->vcpu_run(cpus_[0]), VCPU_RUN_HALT);
+    s = GetState();
+    EXPECT_EQ(s.rip, kCode + 10);
+    EXPECT_EQ(s.regs[R_RAX], whole.regs[R_RAX]);
+    EXPECT_EQ(s.regs[R_RBX], whole.regs[R_RBX]);
+    EXPECT_EQ(s.rflags, whole.rflags);
+}
+
+TEST_F(StepTest, DisablingRunsToHlt)
+{
+    Load(kCode, kStepCode, sizeof(kStepCode));
+    SetState(0, StepStart());
+    SetStep(true);
+    ASSERT_EQ(ops_->vcpu_run(cpus_[0]), VCPU_RUN_KICKED);
+    EXPECT_EQ(GetState().rip, kCode + 3);
+    SetStep(false);
+    EXPECT_EQ(ops_->vcpu_run(cpus_[0]), VCPU_RUN_HALT);
+    X86CPUState s = GetState();
+    EXPECT_EQ(s.rip, kCode + 10);
+    EXPECT_EQ(s.regs[R_RBX], 0xffffffffu);
+    EXPECT_EQ(s.regs[R_RCX], 7u);
+}
+
+TEST_F(StepTest, FaultingInstructionIsOneStep)
+{
+    static const uint8_t ud2[] = { 0x0f, 0x0b };
+
+    Load(kCode, ud2, sizeof(ud2));
+    SetState(0, StepStart());
+    SetStep(true);
+    ASSERT_EQ(ops_->vcpu_run(cpus_[0]), VCPU_RUN_KICKED);
+    X86CPUState s = GetState();
+    /* #UD delivered: at the handler, with the faulting RIP on the stack */
+    EXPECT_EQ(s.rip, kHandlers + 6 * 16);
+    EXPECT_EQ(Get64(s.regs[R_RSP]), kCode);
+    ASSERT_EQ(ops_->vcpu_run(cpus_[0]), VCPU_RUN_KICKED);
+    EXPECT_NE(GetState().rip, kHandlers + 6 * 16);
+}
+
 }  // namespace
 }  // namespace tcgtest
 
