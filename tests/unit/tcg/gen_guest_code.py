@@ -11,7 +11,6 @@ import tempfile
 
 # name -> load address
 ORIGINS = {
-    "bench": 0x100000,
     "exceptions": 0x100000,
     "handlers": 0x7000,
     "irq": 0x100000,

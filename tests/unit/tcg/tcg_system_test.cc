@@ -630,22 +630,6 @@ namespace {
  * Interpreter speed on a fixed guest workload (about 9 M guest
  * instructions); run by hand: --gtest_also_run_disabled_tests.
  */
-TEST_F(TcgTest, DISABLED_Benchmark)
-{
-    Load(kCode, guest_bench, sizeof(guest_bench));
-    for (int i = 0; i < 4096; i++) {
-        ram_[0x20000 + i] = (uint8_t)(i * 13);
-    }
-    X86CPUState s = LongModeState(kCode);
-    s.regs[R_RCX] = 1000;
-    int64_t t0 = g_get_monotonic_time();
-    s = RunFrom(s);
-    int64_t us = g_get_monotonic_time() - t0;
-    printf("bench: %.1f ms, %.0f M guest insns/s, result %" PRIx64 "\n",
-           us / 1000.0, 1000.0 * 512 * 17 / us, s.regs[R_RAX]);
-    EXPECT_EQ(s.regs[R_RCX], 0u);
-}
-
 }  // namespace
 }  // namespace tcgtest
 
