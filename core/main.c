@@ -134,22 +134,41 @@ static char *device_name(const char *arg, const char **opts)
     return comma ? g_strndup(arg, comma - arg) : g_strdup(arg);
 }
 
+static const MachineClass *find_machine(const char *name, GError **errp)
+{
+    const MachineClass *mc = machine_find(name);
+
+    if (!mc) {
+        g_set_error(errp, QEMU_ERROR, 0,
+                    "machine type '%s' not found; try -machine help", name);
+    }
+    return mc;
+}
+
+/* The class of a "-device" argument; *OPTS gets its options. */
+static const DeviceClass *find_device(const char *arg, const char **opts,
+                                      GError **errp)
+{
+    g_autofree char *name = device_name(arg, opts);
+    const DeviceClass *dc = device_find(name);
+
+    if (!dc) {
+        g_set_error(errp, QEMU_ERROR, 0,
+                    "device '%s' not found; try -device help", name);
+    }
+    return dc;
+}
+
 /* Catches unknown names before the accelerator and the guest are set up. */
 static bool check_names(const MachineConfig *cfg, GError **errp)
 {
-    if (!machine_find(cfg->machine)) {
-        g_set_error(errp, QEMU_ERROR, 0,
-                    "machine type '%s' not found; try -machine help",
-                    cfg->machine);
+    const char *opts;
+
+    if (!find_machine(cfg->machine, errp)) {
         return false;
     }
     for (char **d = cfg->devices; *d; d++) {
-        const char *opts;
-        g_autofree char *name = device_name(*d, &opts);
-
-        if (!device_find(name)) {
-            g_set_error(errp, QEMU_ERROR, 0,
-                        "device '%s' not found; try -device help", name);
+        if (!find_device(*d, &opts, errp)) {
             return false;
         }
     }
@@ -226,15 +245,9 @@ static bool create_devices(Machine *m, GError **errp)
 {
     for (char **d = m->cfg->devices; *d; d++) {
         const char *opts;
-        g_autofree char *name = device_name(*d, &opts);
-        const DeviceClass *dc = device_find(name);
+        const DeviceClass *dc = find_device(*d, &opts, errp);
 
-        if (!dc) {
-            g_set_error(errp, QEMU_ERROR, 0,
-                        "device '%s' not found; try -device help", name);
-            return false;
-        }
-        if (!dc->create(m, opts, errp)) {
+        if (!dc || !dc->create(m, opts, errp)) {
             return false;
         }
     }
@@ -285,11 +298,8 @@ static void unwatch_signal(SignalWatch *w)
 /* Everything up to running vCPUs; M's cfg and accel are set. */
 static bool build_machine(Machine *m, GError **errp)
 {
-    m->mc = machine_find(m->cfg->machine);
+    m->mc = find_machine(m->cfg->machine, errp);
     if (!m->mc) {
-        g_set_error(errp, QEMU_ERROR, 0,
-                    "machine type '%s' not found; try -machine help",
-                    m->cfg->machine);
         return false;
     }
     m->memory = address_space_new("memory", ADDRESS_SPACE_MEMORY);
