@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "accel/accel.h"
 #include "core/error.h"
 #include "core/machine.h"
 #include "core/main_loop.h"
@@ -47,7 +48,9 @@ const DeviceClass *device_find(const char *name)
 
 void machine_set_irq(Machine *m, unsigned gsi, bool level)
 {
-    if (m->set_irq) {
+    if (m->accel && (m->accel->flags & ACCEL_IRQCHIP_IN_KERNEL)) {
+        m->accel->set_irq(m, gsi, level);
+    } else if (m->set_irq) {
         m->set_irq(m, gsi, level);
     }
 }

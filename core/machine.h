@@ -74,7 +74,11 @@ struct Machine {
     VCPU **vcpus;
     unsigned ncpus;
 
-    /* Routes a GSI (ISA IRQ 0-15, IOAPIC pins up to 23) to the interrupt controllers. */
+    /*
+     * Routes a GSI (ISA IRQ 0-15, IOAPIC pins up to 23) to the userspace
+     * interrupt controllers; with ACCEL_IRQCHIP_IN_KERNEL, machine_set_irq()
+     * uses the accelerator's set_irq instead.
+     */
     void (*set_irq)(Machine *m, unsigned gsi, bool level);
     void *irq_opaque;
     const X86InterruptSource *intc;     /* userspace controllers, or NULL */

@@ -258,7 +258,6 @@ static bool kvm_init(Machine *m, GError **errp)
     g_once(&handler_once, install_kick_handler, NULL);
 
     m->accel_state = s;
-    m->set_irq = kvm_set_irq;
     l.opaque = s;
     address_space_set_listener(m->memory, &l);
     if (s->broken) {
@@ -276,9 +275,6 @@ static void kvm_cleanup(Machine *m)
         return;
     }
     address_space_set_listener(m->memory, NULL);
-    if (m->set_irq == kvm_set_irq) {
-        m->set_irq = NULL;
-    }
     kvm_state_free(s);
     m->accel_state = NULL;
 }

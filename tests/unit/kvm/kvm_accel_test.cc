@@ -230,7 +230,7 @@ TEST_F(KvmAccelTest, RegisteredWithInKernelIrqchip)
 {
     EXPECT_STREQ(ops_->name, "kvm");
     EXPECT_TRUE(ops_->flags & ACCEL_IRQCHIP_IN_KERNEL);
-    EXPECT_NE(machine_.set_irq, nullptr);
+    EXPECT_NE(ops_->set_irq, nullptr);     /* machine_set_irq's route */
 }
 
 TEST_F(KvmAccelTest, PortIoReachesTheIoSpace)
