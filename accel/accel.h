@@ -45,7 +45,11 @@ typedef struct AccelOps {
     bool (*vcpu_init)(VCPU *cpu, GError **errp);
     /* On the vCPU thread: runs guest code until it must return. */
     VCPURunResult (*vcpu_run)(VCPU *cpu);
-    /* Any thread: make vcpu_run return promptly (exit_request is already set). */
+    /*
+     * Any thread: make vcpu_run look at the vCPU's flags promptly: after
+     * vcpu_kick() exit_request is set and it must return; after
+     * vcpu_interrupt() only interrupt_request is, and it may go on.
+     */
     void (*kick)(VCPU *cpu);
     void (*vcpu_cleanup)(VCPU *cpu);
 
